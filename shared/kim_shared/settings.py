@@ -1,0 +1,70 @@
+"""Settings base shared by all services.
+
+Every service subclasses :class:`ServiceSettings` and sets ``env_prefix`` to
+``KIM_<SERVICE>_`` so each service reads its own DSN (``KIM_REGISTRY_DATABASE_URL``),
+while infrastructure shared by all (Kafka, auth) is read from ``KIM_*`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+DEFAULT_KAFKA = "127.0.0.1:19092"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:15432"
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(f"KIM_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration common to every service; subclasses add their own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="KIM_", extra="ignore", frozen=True)
+
+    service_name: str = "kim"
+    environment: Environment = Field(default="development", validation_alias=_shared("ENVIRONMENT"))
+    database_url: str = f"{DEFAULT_PG}/kim"
+    kafka_bootstrap_servers: str = Field(
+        default=DEFAULT_KAFKA, validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # Authentication (OIDC bearer JWT, RS256).
+    auth_issuer: str = Field(default="kim-dev-local", validation_alias=_shared("AUTH_ISSUER"))
+    auth_audience: str = Field(default="kim-platform", validation_alias=_shared("AUTH_AUDIENCE"))
+    auth_jwks_url: str | None = Field(default=None, validation_alias=_shared("AUTH_JWKS_URL"))
+    auth_public_key_file: str | None = Field(
+        default=None, validation_alias=_shared("AUTH_PUBLIC_KEY_FILE")
+    )
+    auth_dev_keys: bool = Field(default=True, validation_alias=_shared("AUTH_DEV_KEYS"))
+    auth_dev_key_dir: str = Field(default=".local/dev-keys", validation_alias=_shared("AUTH_DEV_KEY_DIR"))
+
+    # Outbox relay.
+    outbox_batch_size: int = 200
+    outbox_poll_interval_s: float = 1.0
+
+    log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+    log_json: bool = Field(default=True, validation_alias=_shared("LOG_JSON"))
+
+    @model_validator(mode="after")
+    def _production_is_strict(self) -> ServiceSettings:
+        if self.environment == "production":
+            if self.auth_dev_keys:
+                raise ValueError(
+                    "KIM_AUTH_DEV_KEYS must be false in production: the local dev issuer "
+                    "is never trusted there"
+                )
+            if not (self.auth_jwks_url or self.auth_public_key_file):
+                raise ValueError(
+                    "production needs KIM_AUTH_JWKS_URL or KIM_AUTH_PUBLIC_KEY_FILE"
+                )
+        return self
