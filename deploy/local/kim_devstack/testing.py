@@ -1,0 +1,82 @@
+"""pytest fixtures that start the real Kafka broker and PostgreSQL once per session.
+
+Integration tests never mock either. When the stack cannot start, every test
+that needs it errors with the reason (no silent skips). Tests run against a
+separate stack (``.local/test``, ports 29092/25432) wiped at each session, so
+``make run`` can stay up meanwhile. ``KIM_KAFKA_BOOTSTRAP_SERVERS`` /
+``KIM_POSTGRES_URL`` point the tests at existing servers instead, and
+``KIM_INFRA=testcontainers`` uses containers where Docker exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+
+from kim_devstack.stack import TEST_PORTS, Stack, create_database, with_database
+from kim_shared.db import apply_migrations, create_pool
+from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.kafka import ensure_topics
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    started = Stack(name="test", ports=TEST_PORTS, fresh=True).start()
+    try:
+        asyncio.run(ensure_topics(started.kafka_bootstrap, with_dead_letters(CATALOGUE)))
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(stack: Stack) -> str:
+    return stack.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def pg_server(stack: Stack) -> str:
+    """DSN of the test PostgreSQL server's maintenance database."""
+    return stack.postgres_url
+
+
+@pytest.fixture
+async def fresh_db(pg_server: str) -> AsyncIterator[str]:
+    """DSN of a new, empty database (dropped afterwards)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = await create_database(pg_server, name)
+    yield dsn
+    conn = await asyncpg.connect(with_database(pg_server, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def kit_pool(fresh_db: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a fresh database holding the kit's tables (outbox, inbox, ...)."""
+    pool = await create_pool(fresh_db, min_size=1, max_size=8)
+    async with pool.acquire() as conn:
+        await apply_migrations(conn, "test", None)
+    yield pool
+    await pool.close()
+
+
+NewTopic = Callable[..., Awaitable[TopicSpec]]
+
+
+@pytest.fixture
+def new_topic(kafka_bootstrap: str) -> NewTopic:
+    """Create a uniquely named topic (and its ``.dlq``) for one test."""
+
+    async def make(partitions: int = 3, *, prefix: str = "kim.test.thing") -> TopicSpec:
+        spec = TopicSpec(f"{prefix}{uuid.uuid4().hex[:8]}.v1", partitions=partitions)
+        await ensure_topics(kafka_bootstrap, [spec, spec.dlq])
+        return spec
+
+    return make

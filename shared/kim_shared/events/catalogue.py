@@ -1,0 +1,28 @@
+"""All event types of the platform, by type name.
+
+Consumers look types up here: an envelope whose ``type`` is not in the
+catalogue is an *unknown event* and goes to the dead-letter topic; a known
+type that a consumer has no handler for is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from kim_shared.events.base import Event
+
+EVENT_MODELS: tuple[type[Event], ...] = ()
+
+
+def index(models: Iterable[type[Event]]) -> Mapping[str, type[Event]]:
+    """Map type name to model; a name declared twice is a programming error."""
+    out: dict[str, type[Event]] = {}
+    for model in models:
+        if model.event_type in out:
+            raise ValueError(f"event type {model.event_type} declared twice")
+        out[model.event_type] = model
+    return out
+
+
+def catalogue() -> Mapping[str, type[Event]]:
+    return index(EVENT_MODELS)

@@ -1,0 +1,67 @@
+"""CloudEvents 1.0 envelope in JSON structured mode.
+
+The whole envelope is the Kafka record value; the record carries the header
+``content-type: application/cloudevents+json``. ``id`` is the idempotency key
+consumers dedupe on (never the Kafka offset).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PATTERN = r"^kim\.[a-z]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$"
+SOURCE_PATTERN = r"^/kim/[a-z]+$"
+MAX_ENVELOPE_BYTES = 900_000
+
+
+class InvalidEnvelope(ValueError):
+    """The bytes are not a CloudEvents 1.0 JSON envelope this platform accepts."""
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 envelope with the KIM extensions."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: str = Field(default="1.0", pattern=r"^1\.0$")
+    id: UUID
+    source: str = Field(pattern=SOURCE_PATTERN)
+    type: str = Field(pattern=TYPE_PATTERN)
+    subject: str = Field(min_length=1, max_length=200)
+    time: AwareDatetime
+    datacontenttype: str = Field(default="application/json", pattern=r"^application/json$")
+    data: dict[str, Any]
+    # Extensions (CloudEvents attribute names: lower-case alphanumerics).
+    traceparent: str | None = None
+    correlationid: str | None = None
+    kabupaten: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{2})?$")
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | None) -> CloudEvent:
+        if raw is None:
+            raise InvalidEnvelope("record has no value (tombstone or empty)")
+        if len(raw) > MAX_ENVELOPE_BYTES:
+            raise InvalidEnvelope(f"envelope of {len(raw)} bytes exceeds {MAX_ENVELOPE_BYTES}")
+        try:
+            obj = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidEnvelope(f"value is not JSON: {exc}") from exc
+        if not isinstance(obj, dict):
+            raise InvalidEnvelope("envelope must be a JSON object")
+        try:
+            return cls.model_validate(obj)
+        except ValidationError as exc:
+            raise InvalidEnvelope(f"not a valid CloudEvent: {_summary(exc)}") from exc
+
+
+def _summary(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()[:5]]
+    return "; ".join(parts)

@@ -1,0 +1,100 @@
+"""Topic catalogue: every topic the platform uses is declared here once.
+
+Local start-up and tests create topics from :data:`CATALOGUE`; the broker
+runs with ``auto.create.topics.enable=false``; the Strimzi ``KafkaTopic``
+manifests in ``deploy/k8s`` are generated from it (``kim topics manifest``)
+and a test checks they match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 6
+    compacted: bool = False
+    retention_ms: int | None = 30 * DAY_MS  # None: keep forever
+    description: str = ""
+
+    @property
+    def dlq(self) -> TopicSpec:
+        """The dead-letter topic for messages from this topic that cannot be processed."""
+        return TopicSpec(
+            name=f"{self.name}.dlq",
+            partitions=1,
+            retention_ms=90 * DAY_MS,
+            description=f"Dead letters of {self.name}",
+        )
+
+    def configs(self) -> dict[str, str]:
+        configs = {"cleanup.policy": "compact" if self.compacted else "delete"}
+        configs["retention.ms"] = str(self.retention_ms if self.retention_ms is not None else -1)
+        return configs
+
+
+REGISTRY_REGION = TopicSpec(
+    "kim.registry.region.v1", partitions=6, compacted=True, retention_ms=None,
+    description="Kemendagri region snapshots (provinsi, kabupaten/kota, kecamatan, desa/kelurahan); "
+    "key = region code",
+)
+REGISTRY_KIM = TopicSpec(
+    "kim.registry.kim.v1",
+    description="KIM lifecycle and membership (ids and roles only); key = KIM id",
+)
+REGISTRY_EVALUATION = TopicSpec(
+    "kim.registry.evaluation.v1", partitions=3,
+    description="KIM evaluations (score, band); key = KIM id",
+)
+REGISTRY_ACTIVITY = TopicSpec(
+    "kim.registry.activity.v1", partitions=3,
+    description="Dormancy suggestions and activity summaries; key = KIM id",
+)
+CONTENT_ARTICLE = TopicSpec(
+    "kim.content.article.v1", description="Article outcomes (published, rejected); key = article id"
+)
+CONTENT_MODERATION = TopicSpec(
+    "kim.content.moderation.v1",
+    description="Moderation decisions about articles and listings; key = subject id",
+)
+MARKETPLACE_LISTING = TopicSpec(
+    "kim.marketplace.listing.v1", description="Listing submitted/published/rejected; key = listing id"
+)
+MARKETPLACE_ORDER = TopicSpec(
+    "kim.marketplace.order.v1", description="Orders completed; key = order id"
+)
+MENTORING_REQUEST = TopicSpec(
+    "kim.mentoring.request.v1", description="Help requests opened/resolved; key = request id"
+)
+MENTORING_TRAINING = TopicSpec(
+    "kim.mentoring.training.v1", description="Trainings (diklat) and attendance; key = training id"
+)
+
+CATALOGUE: tuple[TopicSpec, ...] = (
+    REGISTRY_REGION,
+    REGISTRY_KIM,
+    REGISTRY_EVALUATION,
+    REGISTRY_ACTIVITY,
+    CONTENT_ARTICLE,
+    CONTENT_MODERATION,
+    MARKETPLACE_LISTING,
+    MARKETPLACE_ORDER,
+    MENTORING_REQUEST,
+    MENTORING_TRAINING,
+)
+
+
+def with_dead_letters(specs: tuple[TopicSpec, ...]) -> tuple[TopicSpec, ...]:
+    """The topics plus their dead-letter topics."""
+    return tuple(t for spec in specs for t in (spec, spec.dlq))
+
+
+def by_name(name: str) -> TopicSpec:
+    for spec in with_dead_letters(CATALOGUE):
+        if spec.name == name:
+            return spec
+    raise KeyError(f"topic {name!r} is not in the catalogue")

@@ -1,0 +1,149 @@
+"""Kafka clients shared by the outbox relay, dead-lettering and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from kim_shared.events.topics import TopicSpec
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Sequence[tuple[str, bytes]] = ()
+
+
+class Producer:
+    """An idempotent producer (``enable_idempotence=True``, hence ``acks=all``).
+
+    :meth:`send_all` returns only after the broker acknowledged every record,
+    in order per partition.
+    """
+
+    def __init__(self, bootstrap_servers: str, *, client_id: str = "kim") -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            request_timeout_ms=15_000,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send_all(self, records: Iterable[OutgoingRecord]) -> None:
+        futures = [
+            await self._producer.send(
+                r.topic, value=r.value, key=r.key, headers=list(r.headers)
+            )
+            for r in records
+        ]
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def ping(self) -> bool:
+        """True when the cluster answers a metadata request."""
+        client = self._producer.client
+        try:
+            return bool(await client.fetch_all_metadata())
+        except Exception:
+            return False
+
+
+async def ensure_topics(
+    bootstrap_servers: str, specs: Iterable[TopicSpec], *, replication_factor: int = 1
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    wanted: Mapping[str, TopicSpec] = {s.name: s for s in specs}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kim-topics")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for name, s in wanted.items() if name not in existing]
+        if not missing:
+            return []
+        new = [
+            NewTopic(
+                name=s.name,
+                num_partitions=s.partitions,
+                replication_factor=replication_factor,
+                topic_configs=s.configs(),
+            )
+            for s in missing
+        ]
+        response = await admin.create_topics(new)
+        failures = [
+            f"{topic}: {message or code}"
+            for topic, code, *rest in response.topic_errors
+            for message in [rest[0] if rest else None]
+            if code not in (0, TopicAlreadyExistsError.errno)
+        ]
+        if failures:
+            raise RuntimeError("could not create topics: " + "; ".join(failures))
+        return [s.name for s in missing]
+    finally:
+        await admin.close()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int
+
+
+async def read_topic(
+    bootstrap_servers: str, topic: str, *, from_offsets: Mapping[int, int] | None = None
+) -> list[StoredRecord]:
+    """Every record of ``topic`` now on the broker (no consumer group, nothing committed)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions is None:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, (from_offsets or {}).get(tp.partition, 0))
+        out: list[StoredRecord] = []
+        remaining = {tp for tp in tps if ends[tp] > (from_offsets or {}).get(tp.partition, 0)}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batch.items():
+                for r in records:
+                    if r.offset < ends[tp]:
+                        out.append(
+                            StoredRecord(r.topic, r.partition, r.offset, r.key, r.value,
+                                         tuple(r.headers or ()), r.timestamp)
+                        )
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return sorted(out, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()

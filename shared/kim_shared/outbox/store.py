@@ -1,0 +1,109 @@
+"""Writing events to the outbox table inside the caller's transaction.
+
+Never publish to Kafka from a request: call :func:`add` (or :func:`add_many`
+for bulk work) on the connection that makes the business change, inside its
+transaction. Both commit or neither does; the relay publishes afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from kim_shared.events.base import Event
+from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
+from kim_shared.logging import current_trace
+
+
+class OutboxMisuse(RuntimeError):
+    """``add`` was called outside a transaction (the event could commit without the change)."""
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """Who emits: the service (``/kim/<service>``) and the tenant kabupaten code."""
+
+    service: str
+    kabupaten: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"/kim/{self.service}"
+
+
+def envelope(event: Event, source: EventSource, *, kabupaten: str | None = None) -> CloudEvent:
+    trace = current_trace()
+    return CloudEvent(
+        id=uuid.uuid4(),
+        source=source.uri,
+        type=event.event_type,
+        subject=event.subject,
+        time=datetime.now(UTC),
+        data=event.data(),
+        traceparent=trace.traceparent if trace else None,
+        correlationid=trace.correlation_id if trace else None,
+        kabupaten=kabupaten or source.kabupaten,
+    )
+
+
+def _row(ce: CloudEvent, event: Event) -> tuple[Any, ...]:
+    return (ce.id, event.topic.name, ce.subject, ce.type, ce.to_bytes(), {"content-type": CONTENT_TYPE})
+
+
+_COLUMNS = ["event_id", "topic", "key", "event_type", "payload", "headers"]
+
+
+def _require_transaction(conn: asyncpg.Connection) -> None:
+    if not conn.is_in_transaction():
+        raise OutboxMisuse("outbox.add must run inside the business change's transaction")
+
+
+async def add(
+    conn: asyncpg.Connection, event: Event, source: EventSource, *, kabupaten: str | None = None
+) -> CloudEvent:
+    """Stage ``event`` for publication; returns the envelope (its ``id`` is the event id)."""
+    _require_transaction(conn)
+    ce = envelope(event, source, kabupaten=kabupaten)
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event_type, payload, headers)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        *_row(ce, event),
+    )
+    return ce
+
+
+async def add_many(
+    conn: asyncpg.Connection,
+    events: Sequence[Event],
+    source: EventSource,
+    *,
+    kabupaten: str | None = None,
+) -> int:
+    """Stage many events with one ``COPY`` (bulk imports); order is kept."""
+    _require_transaction(conn)
+    if not events:
+        return 0
+    rows = [_row(envelope(e, source, kabupaten=kabupaten), e) for e in events]
+    await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class PendingStats:
+    count: int
+    oldest_age_s: float
+
+
+async def pending_stats(conn: asyncpg.Connection | asyncpg.Pool) -> PendingStats:
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n,"
+        " COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"
+        " FROM outbox WHERE sent_at IS NULL"
+    )
+    assert row is not None
+    return PendingStats(count=row["n"], oldest_age_s=row["age"])

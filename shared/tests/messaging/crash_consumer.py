@@ -1,0 +1,40 @@
+"""Run an inbox consumer that dies (``os._exit``) right after its database commit,
+before the Kafka offset commit. Used by ``test_inbox.py`` in a subprocess.
+
+argv: bootstrap dsn topic group
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from kim_shared.db import create_pool
+from kim_shared.events.topics import TopicSpec
+from kim_shared.inbox import InboxConsumer
+from kim_shared.inbox.deadletter import Origin
+from kim_shared.kafka import Producer
+from messaging.support import record_effect, running, thing_model
+
+CRASH_CODE = 17
+
+
+async def main(bootstrap: str, dsn: str, topic: str, group: str) -> None:
+    pool = await create_pool(dsn)
+    producer = Producer(bootstrap)
+    await producer.start()
+
+    async def die(origin: Origin) -> None:
+        os._exit(CRASH_CODE)
+
+    consumer = InboxConsumer(
+        group, pool, producer, {thing_model(TopicSpec(topic)): record_effect}, after_commit=die
+    )
+    async with running(bootstrap, consumer):
+        await asyncio.sleep(60)
+    os._exit(1)  # should have died on the first event
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:5]))

@@ -1,0 +1,240 @@
+"""Idempotent consumer, retries and dead letters against the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kim_shared.dlq import list_dead_letters, replay_dead_letters
+from kim_shared.events.topics import TopicSpec
+from kim_shared.inbox import InboxConsumer, Outcome
+from kim_shared.inbox.consumer import RetryPolicy
+from kim_shared.kafka import OutgoingRecord, Producer
+from kim_shared.outbox.store import envelope
+
+from .crash_consumer import CRASH_CODE
+from .support import EFFECTS_DDL, SOURCE, ThingBase, eventually, record_effect, running, thing_model
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap: str):  # type: ignore[no-untyped-def]
+    p = Producer(kafka_bootstrap)
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture
+async def effects_pool(kit_pool):  # type: ignore[no-untyped-def]
+    await kit_pool.execute(EFFECTS_DDL)
+    return kit_pool
+
+
+def record_of(topic: TopicSpec, value: bytes, key: str = "k") -> OutgoingRecord:
+    return OutgoingRecord(topic=topic.name, key=key.encode(), value=value)
+
+
+def event_bytes(model: type[ThingBase], thing_id: str, seq: int) -> bytes:
+    return envelope(model(thing_id=thing_id, seq=seq), SOURCE).to_bytes()
+
+
+class Outcomes:
+    def __init__(self) -> None:
+        self.counts: Counter[Outcome] = Counter()
+
+    def __call__(self, topic: str, outcome: Outcome) -> None:
+        self.counts[outcome] += 1
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def effects(pool) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    rows = await pool.fetch("SELECT thing_id, seq FROM effects ORDER BY seq")
+    return [(r["thing_id"], r["seq"]) for r in rows]
+
+
+async def test_same_event_delivered_many_times_has_one_effect(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic()
+    Thing = thing_model(topic)
+    value = event_bytes(Thing, "a", 1)
+    await producer.send_all([record_of(topic, value)] * 5)
+    seen = Outcomes()
+    consumer = InboxConsumer("test.dedupe", effects_pool, producer, {Thing: record_effect},
+                             on_outcome=seen)
+    async with running(kafka_bootstrap, consumer):
+        async def all_seen() -> bool:
+            return seen.total() == 5
+
+        await eventually(all_seen, what="5 deliveries")
+    assert seen.counts == Counter({Outcome.PROCESSED: 1, Outcome.DUPLICATE: 4})
+    assert await effects(effects_pool) == [("a", 1)]
+
+
+async def test_consumer_killed_after_db_commit_redelivers_without_second_effect(
+    effects_pool, fresh_db, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic()
+    Thing = thing_model(topic)
+    await producer.send_all([record_of(topic, event_bytes(Thing, "a", 1))])
+    group = "test.crash"
+    tests_dir = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-m", "messaging.crash_consumer", kafka_bootstrap, fresh_db,
+         topic.name, group],
+        cwd=tests_dir, env={**os.environ, "PYTHONPATH": str(tests_dir)},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == CRASH_CODE, proc.stderr[-3000:]
+    assert await effects(effects_pool) == [("a", 1)]  # committed before the crash
+
+    seen = Outcomes()
+    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect},
+                             on_outcome=seen)
+    async with running(kafka_bootstrap, consumer):
+        async def redelivered() -> bool:
+            return seen.total() >= 1
+
+        await eventually(redelivered, what="redelivery after the crash")
+    assert seen.counts == Counter({Outcome.DUPLICATE: 1})
+    assert await effects(effects_pool) == [("a", 1)]
+
+
+async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    other_type = envelope(Thing(thing_id="x", seq=9), SOURCE).model_copy(
+        update={"type": "kim.test.thing.exploded.v1"}
+    )
+    bad_data = envelope(Thing(thing_id="y", seq=8), SOURCE).model_copy(
+        update={"data": {"thing_id": "y", "seq": "not-a-number"}}
+    )
+    await producer.send_all([
+        record_of(topic, event_bytes(Thing, "a", 1)),
+        record_of(topic, b"{this is not json"),
+        record_of(topic, other_type.to_bytes()),
+        record_of(topic, bad_data.to_bytes()),
+        record_of(topic, event_bytes(Thing, "needs-permit", 5)),
+        record_of(topic, event_bytes(Thing, "b", 2)),
+    ])
+    seen = Outcomes()
+    group = "test.dlq"
+    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect},
+                             on_outcome=seen)
+    async with running(kafka_bootstrap, consumer):
+        async def all_seen() -> bool:
+            return seen.total() == 6
+
+        await eventually(all_seen, what="all six records")
+        assert await effects(effects_pool) == [("a", 1), ("b", 2)]
+        assert seen.counts[Outcome.DEAD_LETTERED] == 4
+
+        letters = await list_dead_letters(kafka_bootstrap, topic.dlq.name)
+        assert [d.error_type for d in letters] == [
+            "invalid_envelope", "unknown_event_type", "invalid_data", "permanent_error",
+        ]
+        assert [d.origin_offset for d in letters] == [1, 2, 3, 4]
+        for d in letters:
+            assert d.origin_topic == topic.name
+            assert d.origin_partition == 0
+            assert d.consumer == group
+            assert not d.replayed
+        assert letters[1].event_type == "kim.test.thing.exploded.v1"
+        assert "not allowed" in letters[3].error
+        assert letters[0].record.value == b"{this is not json"
+
+        # The operator fixes the cause, then replays the pending dead letters.
+        await effects_pool.execute("INSERT INTO allowed VALUES ('needs-permit')")
+        replayed = await replay_dead_letters(kafka_bootstrap, topic.dlq.name,
+                                             offsets={letters[3].offset})
+        assert [d.offset for d in replayed] == [letters[3].offset]
+
+        async def applied() -> bool:
+            return ("needs-permit", 5) in await effects(effects_pool)
+
+        await eventually(applied, what="the replayed event to be applied")
+
+    after = await list_dead_letters(kafka_bootstrap, topic.dlq.name)
+    assert [d.replayed for d in after] == [True, True, True, True]
+    assert await replay_dead_letters(kafka_bootstrap, topic.dlq.name) == []
+    assert await effects(effects_pool) == [("a", 1), ("b", 2), ("needs-permit", 5)]
+
+
+async def test_unhandled_known_type_is_skipped_not_dead_lettered(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    other = Thing  # a second model on the same topic that this consumer ignores
+
+    class Other(ThingBase):
+        event_type = "kim.test.thing.ignored.v1"  # type: ignore[misc]
+
+    Other.topic = topic
+    del other
+    await producer.send_all([
+        record_of(topic, event_bytes(Other, "o", 1)),
+        record_of(topic, event_bytes(Thing, "a", 2)),
+    ])
+    seen = Outcomes()
+    consumer = InboxConsumer("test.skip", effects_pool, producer, {Thing: record_effect},
+                             catalogue={Other.event_type: Other}, on_outcome=seen)
+    async with running(kafka_bootstrap, consumer):
+        async def both() -> bool:
+            return seen.total() == 2
+
+        await eventually(both, what="two records")
+    assert seen.counts == Counter({Outcome.SKIPPED: 1, Outcome.PROCESSED: 1})
+    assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
+
+
+async def test_database_outage_loses_nothing_and_dead_letters_nothing(
+    stack, effects_pool, producer, new_topic, kafka_bootstrap
+):
+    if stack.postgres is None:
+        pytest.fail("this test stops and restarts PostgreSQL: run it on the local stack")
+    topic = await new_topic(partitions=2)
+    Thing = thing_model(topic)
+    n = 60
+    seen = Outcomes()
+    consumer = InboxConsumer(
+        "test.outage", effects_pool, producer, {Thing: record_effect}, on_outcome=seen,
+        retry=RetryPolicy(initial_backoff_s=0.1, max_backoff_s=1.0),
+    )
+    async with running(kafka_bootstrap, consumer):
+        await producer.send_all(
+            record_of(topic, event_bytes(Thing, f"t{i % 7}", i), key=f"t{i % 7}")
+            for i in range(n // 2)
+        )
+
+        async def some() -> bool:
+            return seen.total() >= 5
+
+        await eventually(some, what="consumption to start")
+        await asyncio.to_thread(stack.postgres.stop, "immediate")
+        await producer.send_all(
+            record_of(topic, event_bytes(Thing, f"t{i % 7}", i), key=f"t{i % 7}")
+            for i in range(n // 2, n)
+        )
+        await asyncio.sleep(3)
+        await asyncio.to_thread(stack.postgres.start)
+
+        async def done() -> bool:
+            return seen.total() >= n
+
+        await eventually(done, timeout=90, what="all events after the outage")
+    assert seen.counts == Counter({Outcome.PROCESSED: n})
+    assert sorted(seq for _, seq in await effects(effects_pool)) == list(range(n))
+    assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
