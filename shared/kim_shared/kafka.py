@@ -46,9 +46,7 @@ class Producer:
 
     async def send_all(self, records: Iterable[OutgoingRecord]) -> None:
         futures = [
-            await self._producer.send(
-                r.topic, value=r.value, key=r.key, headers=list(r.headers)
-            )
+            await self._producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers))
             for r in records
         ]
         if futures:
@@ -139,8 +137,15 @@ async def read_topic(
                 for r in records:
                     if r.offset < ends[tp]:
                         out.append(
-                            StoredRecord(r.topic, r.partition, r.offset, r.key, r.value,
-                                         tuple(r.headers or ()), r.timestamp)
+                            StoredRecord(
+                                r.topic,
+                                r.partition,
+                                r.offset,
+                                r.key,
+                                r.value,
+                                tuple(r.headers or ()),
+                                r.timestamp,
+                            )
                         )
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)

@@ -46,7 +46,9 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=_shared("AUTH_PUBLIC_KEY_FILE")
     )
     auth_dev_keys: bool = Field(default=True, validation_alias=_shared("AUTH_DEV_KEYS"))
-    auth_dev_key_dir: str = Field(default=".local/dev-keys", validation_alias=_shared("AUTH_DEV_KEY_DIR"))
+    auth_dev_key_dir: str = Field(
+        default=".local/dev-keys", validation_alias=_shared("AUTH_DEV_KEY_DIR")
+    )
 
     # Outbox relay.
     outbox_batch_size: int = 200
@@ -64,7 +66,5 @@ class ServiceSettings(BaseSettings):
                     "is never trusted there"
                 )
             if not (self.auth_jwks_url or self.auth_public_key_file):
-                raise ValueError(
-                    "production needs KIM_AUTH_JWKS_URL or KIM_AUTH_PUBLIC_KEY_FILE"
-                )
+                raise ValueError("production needs KIM_AUTH_JWKS_URL or KIM_AUTH_PUBLIC_KEY_FILE")
         return self

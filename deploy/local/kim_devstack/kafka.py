@@ -116,9 +116,13 @@ class KafkaNode:
             return
         result = subprocess.run(
             self._java_cmd(
-                "kafka.tools.StorageTool", "format", "--standalone",
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
                 # "=" form: a random id may start with "-", which would read as an option
-                f"--cluster-id={_cluster_id()}", "--config", str(properties),
+                f"--cluster-id={_cluster_id()}",
+                "--config",
+                str(properties),
             ),
             capture_output=True,
             text=True,

@@ -76,8 +76,13 @@ class PostgresNode:
     def _pg(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         _, ids = _run_as()
         return subprocess.run(
-            list(args), capture_output=True, text=True, check=False, timeout=timeout,
-            **ids,  # type: ignore[arg-type]
+            list(args),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            user=ids.get("user"),
+            group=ids.get("group"),
         )
 
     def init(self) -> None:
@@ -89,8 +94,14 @@ class PostgresNode:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.pgdata, ids)
         result = self._pg(
-            _bin("initdb"), "-D", str(self.pgdata), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+            _bin("initdb"),
+            "-D",
+            str(self.pgdata),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
         )
         if result.returncode != 0:
             raise StartupError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
@@ -112,8 +123,17 @@ class PostgresNode:
             "-c full_page_writes=off -c shared_buffers=256MB"
         )
         result = self._pg(
-            _bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
-            "-o", options, "-w", "-t", str(int(timeout)), "start",
+            _bin("pg_ctl"),
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "start",
             timeout=timeout + 10,
         )
         if result.returncode != 0:
@@ -122,8 +142,11 @@ class PostgresNode:
                 + self.log_file.read_text(errors="replace")[-3000:]
             )
         wait_until(
-            lambda: port_open(self.host, self.port), timeout=timeout, what="PostgreSQL",
-            proc=None, log=self.log_file,
+            lambda: port_open(self.host, self.port),
+            timeout=timeout,
+            what="PostgreSQL",
+            proc=None,
+            log=self.log_file,
         )
 
     def stop(self, mode: str = "fast") -> None:
@@ -140,8 +163,17 @@ class PostgresNode:
 
     def _psql(self, sql: str) -> str:
         result = self._pg(
-            _bin("psql"), "-h", self.host, "-p", str(self.port), "-U", "postgres",
-            "-d", "postgres", "-tAc", sql,
+            _bin("psql"),
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            sql,
         )
         if result.returncode != 0:
             raise StartupError(f"psql failed for {sql!r}: {result.stderr}")

@@ -24,7 +24,11 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 
 def wait_until(
-    check: Callable[[], bool], *, timeout: float, what: str, proc: subprocess.Popen[bytes] | None,
+    check: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    proc: subprocess.Popen[bytes] | None,
     log: Path | None = None,
 ) -> None:
     deadline = time.monotonic() + timeout

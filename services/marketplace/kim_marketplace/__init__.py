@@ -1,0 +1,4 @@
+"""KIM Platform marketplace service.
+
+UMKM sellers, products, listings, inquiries, orders and stock.
+"""

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from kim_shared.db.pool import Connection
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
@@ -43,9 +43,7 @@ def load_migrations(namespace: str, directory: Path) -> list[Migration]:
     return [Migration(f"{namespace}/{p.name}", p.read_text()) for p in files]
 
 
-async def apply_migrations(
-    conn: asyncpg.Connection, service: str, service_dir: Path | None
-) -> list[str]:
+async def apply_migrations(conn: Connection, service: str, service_dir: Path | None) -> list[str]:
     """Apply the kit's and the service's pending migrations; return the names applied."""
     migrations = load_migrations("kit", KIT_MIGRATIONS)
     if service_dir is not None:
@@ -113,7 +111,7 @@ _FINGERPRINT_QUERIES = (
 )
 
 
-async def schema_fingerprint(conn: asyncpg.Connection) -> str:
+async def schema_fingerprint(conn: Connection) -> str:
     """A sorted, human-readable description of the public schema, for drift tests."""
     lines: list[str] = []
     for query in _FINGERPRINT_QUERIES:

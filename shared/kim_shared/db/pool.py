@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection
+"""A connection, plain or acquired from a pool: what repositories and handlers take."""
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -101,8 +101,7 @@ async def replay_dead_letters(
     """Republish pending dead letters (or exactly ``offsets``); return those replayed."""
     letters = await list_dead_letters(bootstrap, dlq_topic)
     chosen = [
-        d for d in letters
-        if (d.offset in offsets if offsets is not None else not d.replayed)
+        d for d in letters if (d.offset in offsets if offsets is not None else not d.replayed)
     ]
     if dry_run or not chosen:
         return chosen

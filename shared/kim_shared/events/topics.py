@@ -38,20 +38,25 @@ class TopicSpec:
 
 
 REGISTRY_REGION = TopicSpec(
-    "kim.registry.region.v1", partitions=6, compacted=True, retention_ms=None,
-    description="Kemendagri region snapshots (provinsi, kabupaten/kota, kecamatan, desa/kelurahan); "
-    "key = region code",
+    "kim.registry.region.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Kemendagri region snapshots (provinsi, kabupaten/kota, kecamatan, "
+    "desa/kelurahan); key = region code",
 )
 REGISTRY_KIM = TopicSpec(
     "kim.registry.kim.v1",
     description="KIM lifecycle and membership (ids and roles only); key = KIM id",
 )
 REGISTRY_EVALUATION = TopicSpec(
-    "kim.registry.evaluation.v1", partitions=3,
+    "kim.registry.evaluation.v1",
+    partitions=3,
     description="KIM evaluations (score, band); key = KIM id",
 )
 REGISTRY_ACTIVITY = TopicSpec(
-    "kim.registry.activity.v1", partitions=3,
+    "kim.registry.activity.v1",
+    partitions=3,
     description="Dormancy suggestions and activity summaries; key = KIM id",
 )
 CONTENT_ARTICLE = TopicSpec(
@@ -62,7 +67,8 @@ CONTENT_MODERATION = TopicSpec(
     description="Moderation decisions about articles and listings; key = subject id",
 )
 MARKETPLACE_LISTING = TopicSpec(
-    "kim.marketplace.listing.v1", description="Listing submitted/published/rejected; key = listing id"
+    "kim.marketplace.listing.v1",
+    description="Listing submitted/published/rejected; key = listing id",
 )
 MARKETPLACE_ORDER = TopicSpec(
     "kim.marketplace.order.v1", description="Orders completed; key = order id"

@@ -29,6 +29,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
+from kim_shared.db.pool import Connection
 from kim_shared.events.base import Event
 from kim_shared.events.catalogue import catalogue as default_catalogue
 from kim_shared.events.envelope import CloudEvent, InvalidEnvelope
@@ -50,7 +51,7 @@ class EventMeta:
     offset: int
 
 
-Handler = Callable[[asyncpg.Connection, Any, EventMeta], Awaitable[None]]
+Handler = Callable[[Connection, Any, EventMeta], Awaitable[None]]
 
 
 class Outcome(Enum):
@@ -155,12 +156,19 @@ class InboxConsumer:
                 if is_transient(exc):
                     log.warning(
                         "%s: transient failure on %s, retrying in %.1fs: %r",
-                        self.name, meta.envelope.id, backoff, exc,
+                        self.name,
+                        meta.envelope.id,
+                        backoff,
+                        exc,
                     )
                 else:
                     unexpected += 1
-                    log.exception("%s: handler failed on %s (attempt %d)",
-                                  self.name, meta.envelope.id, unexpected)
+                    log.exception(
+                        "%s: handler failed on %s (attempt %d)",
+                        self.name,
+                        meta.envelope.id,
+                        unexpected,
+                    )
                     if unexpected >= self._retry.max_unexpected_attempts:
                         raise _DeadLetter(type(exc).__name__, str(exc), unexpected) from exc
                 await asyncio.sleep(backoff)
@@ -169,8 +177,13 @@ class InboxConsumer:
     async def _apply(self, handler: Handler, event: Event, meta: EventMeta) -> Outcome:
         async with self._pool.acquire() as conn, conn.transaction():
             fresh = await conn.fetchval(
-                _INBOX_INSERT, self.name, meta.envelope.id, meta.envelope.type,
-                meta.topic, meta.partition, meta.offset,
+                _INBOX_INSERT,
+                self.name,
+                meta.envelope.id,
+                meta.envelope.type,
+                meta.topic,
+                meta.partition,
+                meta.offset,
             )
             if not fresh:
                 return Outcome.DUPLICATE
@@ -179,7 +192,10 @@ class InboxConsumer:
 
     async def _dead_letter(self, origin: Origin, dl: _DeadLetter) -> None:
         record = dead_letter(
-            origin, consumer=self.name, error_type=dl.error_type, error=dl.error,
+            origin,
+            consumer=self.name,
+            error_type=dl.error_type,
+            error=dl.error,
             attempts=dl.attempts,
         )
         backoff = self._retry.initial_backoff_s
@@ -193,5 +209,10 @@ class InboxConsumer:
                 backoff = min(backoff * 2, self._retry.max_backoff_s)
         log.error(
             "%s: dead-lettered %s[%d]@%d (%s): %s",
-            self.name, origin.topic, origin.partition, origin.offset, dl.error_type, dl.error,
+            self.name,
+            origin.topic,
+            origin.partition,
+            origin.offset,
+            dl.error_type,
+            dl.error,
         )

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
+from kim_shared.db.pool import Connection
 from kim_shared.events.base import Event
 from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
 from kim_shared.logging import current_trace
@@ -52,19 +51,26 @@ def envelope(event: Event, source: EventSource, *, kabupaten: str | None = None)
 
 
 def _row(ce: CloudEvent, event: Event) -> tuple[Any, ...]:
-    return (ce.id, event.topic.name, ce.subject, ce.type, ce.to_bytes(), {"content-type": CONTENT_TYPE})
+    return (
+        ce.id,
+        event.topic.name,
+        ce.subject,
+        ce.type,
+        ce.to_bytes(),
+        {"content-type": CONTENT_TYPE},
+    )
 
 
 _COLUMNS = ["event_id", "topic", "key", "event_type", "payload", "headers"]
 
 
-def _require_transaction(conn: asyncpg.Connection) -> None:
+def _require_transaction(conn: Connection) -> None:
     if not conn.is_in_transaction():
         raise OutboxMisuse("outbox.add must run inside the business change's transaction")
 
 
 async def add(
-    conn: asyncpg.Connection, event: Event, source: EventSource, *, kabupaten: str | None = None
+    conn: Connection, event: Event, source: EventSource, *, kabupaten: str | None = None
 ) -> CloudEvent:
     """Stage ``event`` for publication; returns the envelope (its ``id`` is the event id)."""
     _require_transaction(conn)
@@ -78,7 +84,7 @@ async def add(
 
 
 async def add_many(
-    conn: asyncpg.Connection,
+    conn: Connection,
     events: Sequence[Event],
     source: EventSource,
     *,
@@ -91,19 +97,3 @@ async def add_many(
     rows = [_row(envelope(e, source, kabupaten=kabupaten), e) for e in events]
     await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
     return len(rows)
-
-
-@dataclass(frozen=True)
-class PendingStats:
-    count: int
-    oldest_age_s: float
-
-
-async def pending_stats(conn: asyncpg.Connection | asyncpg.Pool) -> PendingStats:
-    row = await conn.fetchrow(
-        "SELECT count(*) AS n,"
-        " COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"
-        " FROM outbox WHERE sent_at IS NULL"
-    )
-    assert row is not None
-    return PendingStats(count=row["n"], oldest_age_s=row["age"])

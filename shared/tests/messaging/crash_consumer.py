@@ -15,7 +15,7 @@ from kim_shared.events.topics import TopicSpec
 from kim_shared.inbox import InboxConsumer
 from kim_shared.inbox.deadletter import Origin
 from kim_shared.kafka import Producer
-from messaging.support import record_effect, running, thing_model
+from messaging.support import record_effect, running, thing_model  # type: ignore[import-not-found]
 
 CRASH_CODE = 17
 

@@ -32,24 +32,25 @@ def thing_model(topic: TopicSpec) -> type[ThingBase]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, what: str = "condition"
 ) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await check():
             return
         await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {within}s waiting for {what}")
 
 
 # --- a consumer used by the inbox tests (and the crash subprocess) ------------
 
 import contextlib  # noqa: E402
+import logging  # noqa: E402
 from collections.abc import AsyncIterator  # noqa: E402
 
-import asyncpg  # noqa: E402
 from faststream.kafka import KafkaBroker  # noqa: E402
 
+from kim_shared.db import Connection  # noqa: E402
 from kim_shared.inbox import EventMeta, InboxConsumer, PermanentError, subscribe  # noqa: E402
 
 EFFECTS_DDL = """
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS allowed (thing_id text PRIMARY KEY);
 """
 
 
-async def record_effect(conn: asyncpg.Connection, event: ThingBase, meta: EventMeta) -> None:
+async def record_effect(conn: Connection, event: ThingBase, meta: EventMeta) -> None:
     """The handler under test: one row per applied event; refuses things not allowed."""
     if event.thing_id.startswith("needs-") and not await conn.fetchval(
         "SELECT true FROM allowed WHERE thing_id = $1", event.thing_id
@@ -71,7 +72,7 @@ async def record_effect(conn: asyncpg.Connection, event: ThingBase, meta: EventM
 
 @contextlib.asynccontextmanager
 async def running(bootstrap: str, consumer: InboxConsumer) -> AsyncIterator[KafkaBroker]:
-    broker = KafkaBroker(bootstrap, allow_auto_create_topics=False)
+    broker = KafkaBroker(bootstrap, allow_auto_create_topics=False, log_level=logging.DEBUG)
     subscribe(broker, consumer)
     await broker.start()
     try:

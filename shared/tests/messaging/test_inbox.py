@@ -22,10 +22,11 @@ from .crash_consumer import CRASH_CODE
 from .support import EFFECTS_DDL, SOURCE, ThingBase, eventually, record_effect, running, thing_model
 
 pytestmark = pytest.mark.integration
+TESTS_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def producer(kafka_bootstrap: str):  # type: ignore[no-untyped-def]
+async def producer(kafka_bootstrap: str):
     p = Producer(kafka_bootstrap)
     await p.start()
     yield p
@@ -33,7 +34,7 @@ async def producer(kafka_bootstrap: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def effects_pool(kit_pool):  # type: ignore[no-untyped-def]
+async def effects_pool(kit_pool):
     await kit_pool.execute(EFFECTS_DDL)
     return kit_pool
 
@@ -57,7 +58,7 @@ class Outcomes:
         return sum(self.counts.values())
 
 
-async def effects(pool) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+async def effects(pool) -> list[tuple[str, int]]:
     rows = await pool.fetch("SELECT thing_id, seq FROM effects ORDER BY seq")
     return [(r["thing_id"], r["seq"]) for r in rows]
 
@@ -70,9 +71,11 @@ async def test_same_event_delivered_many_times_has_one_effect(
     value = event_bytes(Thing, "a", 1)
     await producer.send_all([record_of(topic, value)] * 5)
     seen = Outcomes()
-    consumer = InboxConsumer("test.dedupe", effects_pool, producer, {Thing: record_effect},
-                             on_outcome=seen)
+    consumer = InboxConsumer(
+        "test.dedupe", effects_pool, producer, {Thing: record_effect}, on_outcome=seen
+    )
     async with running(kafka_bootstrap, consumer):
+
         async def all_seen() -> bool:
             return seen.total() == 5
 
@@ -88,20 +91,31 @@ async def test_consumer_killed_after_db_commit_redelivers_without_second_effect(
     Thing = thing_model(topic)
     await producer.send_all([record_of(topic, event_bytes(Thing, "a", 1))])
     group = "test.crash"
-    tests_dir = Path(__file__).resolve().parent.parent
-    proc = subprocess.run(
-        [sys.executable, "-m", "messaging.crash_consumer", kafka_bootstrap, fresh_db,
-         topic.name, group],
-        cwd=tests_dir, env={**os.environ, "PYTHONPATH": str(tests_dir)},
-        capture_output=True, text=True, timeout=120, check=False,
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "messaging.crash_consumer",
+            kafka_bootstrap,
+            fresh_db,
+            topic.name,
+            group,
+        ],
+        cwd=TESTS_DIR,
+        env={**os.environ, "PYTHONPATH": str(TESTS_DIR)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == CRASH_CODE, proc.stderr[-3000:]
     assert await effects(effects_pool) == [("a", 1)]  # committed before the crash
 
     seen = Outcomes()
-    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect},
-                             on_outcome=seen)
+    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect}, on_outcome=seen)
     async with running(kafka_bootstrap, consumer):
+
         async def redelivered() -> bool:
             return seen.total() >= 1
 
@@ -121,19 +135,21 @@ async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
     bad_data = envelope(Thing(thing_id="y", seq=8), SOURCE).model_copy(
         update={"data": {"thing_id": "y", "seq": "not-a-number"}}
     )
-    await producer.send_all([
-        record_of(topic, event_bytes(Thing, "a", 1)),
-        record_of(topic, b"{this is not json"),
-        record_of(topic, other_type.to_bytes()),
-        record_of(topic, bad_data.to_bytes()),
-        record_of(topic, event_bytes(Thing, "needs-permit", 5)),
-        record_of(topic, event_bytes(Thing, "b", 2)),
-    ])
+    await producer.send_all(
+        [
+            record_of(topic, event_bytes(Thing, "a", 1)),
+            record_of(topic, b"{this is not json"),
+            record_of(topic, other_type.to_bytes()),
+            record_of(topic, bad_data.to_bytes()),
+            record_of(topic, event_bytes(Thing, "needs-permit", 5)),
+            record_of(topic, event_bytes(Thing, "b", 2)),
+        ]
+    )
     seen = Outcomes()
     group = "test.dlq"
-    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect},
-                             on_outcome=seen)
+    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect}, on_outcome=seen)
     async with running(kafka_bootstrap, consumer):
+
         async def all_seen() -> bool:
             return seen.total() == 6
 
@@ -143,7 +159,10 @@ async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
 
         letters = await list_dead_letters(kafka_bootstrap, topic.dlq.name)
         assert [d.error_type for d in letters] == [
-            "invalid_envelope", "unknown_event_type", "invalid_data", "permanent_error",
+            "invalid_envelope",
+            "unknown_event_type",
+            "invalid_data",
+            "permanent_error",
         ]
         assert [d.origin_offset for d in letters] == [1, 2, 3, 4]
         for d in letters:
@@ -157,8 +176,9 @@ async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
 
         # The operator fixes the cause, then replays the pending dead letters.
         await effects_pool.execute("INSERT INTO allowed VALUES ('needs-permit')")
-        replayed = await replay_dead_letters(kafka_bootstrap, topic.dlq.name,
-                                             offsets={letters[3].offset})
+        replayed = await replay_dead_letters(
+            kafka_bootstrap, topic.dlq.name, offsets={letters[3].offset}
+        )
         assert [d.offset for d in replayed] == [letters[3].offset]
 
         async def applied() -> bool:
@@ -180,18 +200,27 @@ async def test_unhandled_known_type_is_skipped_not_dead_lettered(
     other = Thing  # a second model on the same topic that this consumer ignores
 
     class Other(ThingBase):
-        event_type = "kim.test.thing.ignored.v1"  # type: ignore[misc]
+        event_type = "kim.test.thing.ignored.v1"
 
     Other.topic = topic
     del other
-    await producer.send_all([
-        record_of(topic, event_bytes(Other, "o", 1)),
-        record_of(topic, event_bytes(Thing, "a", 2)),
-    ])
+    await producer.send_all(
+        [
+            record_of(topic, event_bytes(Other, "o", 1)),
+            record_of(topic, event_bytes(Thing, "a", 2)),
+        ]
+    )
     seen = Outcomes()
-    consumer = InboxConsumer("test.skip", effects_pool, producer, {Thing: record_effect},
-                             catalogue={Other.event_type: Other}, on_outcome=seen)
+    consumer = InboxConsumer(
+        "test.skip",
+        effects_pool,
+        producer,
+        {Thing: record_effect},
+        catalogue={Other.event_type: Other},
+        on_outcome=seen,
+    )
     async with running(kafka_bootstrap, consumer):
+
         async def both() -> bool:
             return seen.total() == 2
 
@@ -210,7 +239,11 @@ async def test_database_outage_loses_nothing_and_dead_letters_nothing(
     n = 60
     seen = Outcomes()
     consumer = InboxConsumer(
-        "test.outage", effects_pool, producer, {Thing: record_effect}, on_outcome=seen,
+        "test.outage",
+        effects_pool,
+        producer,
+        {Thing: record_effect},
+        on_outcome=seen,
         retry=RetryPolicy(initial_backoff_s=0.1, max_backoff_s=1.0),
     )
     async with running(kafka_bootstrap, consumer):
@@ -234,7 +267,7 @@ async def test_database_outage_loses_nothing_and_dead_letters_nothing(
         async def done() -> bool:
             return seen.total() >= n
 
-        await eventually(done, timeout=90, what="all events after the outage")
+        await eventually(done, within=90, what="all events after the outage")
     assert seen.counts == Counter({Outcome.PROCESSED: n})
     assert sorted(seq for _, seq in await effects(effects_pool)) == list(range(n))
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []

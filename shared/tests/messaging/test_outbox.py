@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def producer(kafka_bootstrap: str):  # type: ignore[no-untyped-def]
+async def producer(kafka_bootstrap: str):
     p = Producer(kafka_bootstrap)
     await p.start()
     yield p
@@ -38,11 +38,14 @@ async def test_failure_after_outbox_insert_leaves_nothing(
     Thing = thing_model(topic)
     await _things_table(kit_pool)
 
-    with pytest.raises(RuntimeError, match="boom"):
+    async def change_then_fail() -> None:
         async with kit_pool.acquire() as conn, conn.transaction():
             await conn.execute("INSERT INTO things VALUES ('a', 1)")
             await outbox.add(conn, Thing(thing_id="a", seq=1), SOURCE)
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await change_then_fail()
 
     assert await kit_pool.fetchval("SELECT count(*) FROM things") == 0
     assert await kit_pool.fetchval("SELECT count(*) FROM outbox") == 0
@@ -105,6 +108,7 @@ async def test_rows_committed_while_relay_down_are_published_after_restart(
     restarted = OutboxRelay(kit_pool, fresh_db, producer)
     task = asyncio.create_task(restarted.run())
     try:
+
         async def all_marked() -> bool:
             n = await kit_pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             return bool(n == 0)
@@ -114,8 +118,10 @@ async def test_rows_committed_while_relay_down_are_published_after_restart(
         restarted.stop()
         await task
 
-    seqs = [json.loads(r.value or b"")["data"]["seq"] for r in await read_topic(
-        kafka_bootstrap, topic.name)]
+    seqs = [
+        json.loads(r.value or b"")["data"]["seq"]
+        for r in await read_topic(kafka_bootstrap, topic.name)
+    ]
     # At least once: the crashed attempt's copies, then the restart's, each in order.
     assert seqs == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4]
 
@@ -133,7 +139,7 @@ async def test_relay_wakes_on_notify(kit_pool, fresh_db, producer, new_topic, ka
         async def published() -> bool:
             return relay.published == 1
 
-        await eventually(published, timeout=10, what="NOTIFY to wake the relay")
+        await eventually(published, within=10, what="NOTIFY to wake the relay")
     finally:
         relay.stop()
         await task
@@ -166,7 +172,7 @@ async def test_two_relays_publish_everything_in_per_key_order(
             n = await kit_pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             return bool(n == 0)
 
-        await eventually(all_sent, timeout=60, what="both relays to drain the outbox")
+        await eventually(all_sent, within=60, what="both relays to drain the outbox")
     finally:
         for r in relays:
             r.stop()

@@ -1,0 +1,88 @@
+"""Run the four services as separate uvicorn processes, as they run in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from kim_devstack.process import StartupError, stop_process
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    name: str
+    port: int
+
+    @property
+    def module(self) -> str:
+        return f"kim_{self.name}.main:create_app"
+
+    @property
+    def database(self) -> str:
+        return f"kim_{self.name}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    ServiceDef("registry", 8001),
+    ServiceDef("content", 8002),
+    ServiceDef("marketplace", 8003),
+    ServiceDef("mentoring", 8004),
+)
+
+
+class ServiceProcess:
+    def __init__(self, service: ServiceDef, env: dict[str, str], log_dir: Path) -> None:
+        self.service = service
+        self.log_file = log_dir / f"{service.name}.log"
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                service.module,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(service.port),
+                "--no-use-colors",
+            ],
+            env={**os.environ, **env},
+            stdout=self.log_file.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise StartupError(
+                    f"{self.service.name} exited with code {self._proc.returncode}; "
+                    f"see {self.log_file}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.service.url}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise StartupError(
+            f"{self.service.name} not ready after {timeout:.0f}s; see {self.log_file}"
+        )
+
+    def stop(self) -> None:
+        stop_process(self._proc, timeout=20)
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None

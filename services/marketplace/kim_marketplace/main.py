@@ -1,0 +1,25 @@
+"""Composition root of the marketplace service.
+
+Run with ``uvicorn --factory kim_marketplace.main:create_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import kim_marketplace
+from kim_marketplace.settings import MarketplaceSettings
+from kim_shared.service import ServiceSpec, build_app
+
+SPEC = ServiceSpec(
+    name="marketplace",
+    title="KIM Marketplace",
+    description=(kim_marketplace.__doc__ or "").strip(),
+    migrations=Path(__file__).parent / "migrations",
+)
+
+
+def create_app(settings: MarketplaceSettings | None = None) -> FastAPI:
+    return build_app(SPEC, settings or MarketplaceSettings())

@@ -1,0 +1,18 @@
+"""Settings of the marketplace service.
+
+Environment: environment variables ``KIM_MARKETPLACE_*`` and shared ``KIM_*``.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from kim_shared.settings import DEFAULT_PG, ServiceSettings
+
+
+class MarketplaceSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KIM_MARKETPLACE_", extra="ignore", frozen=True)
+
+    service_name: str = "marketplace"
+    database_url: str = f"{DEFAULT_PG}/kim_marketplace"
+    http_port: int = 8003

@@ -1,0 +1,25 @@
+"""Composition root of the mentoring service.
+
+Run with ``uvicorn --factory kim_mentoring.main:create_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import kim_mentoring
+from kim_mentoring.settings import MentoringSettings
+from kim_shared.service import ServiceSpec, build_app
+
+SPEC = ServiceSpec(
+    name="mentoring",
+    title="KIM Mentoring",
+    description=(kim_mentoring.__doc__ or "").strip(),
+    migrations=Path(__file__).parent / "migrations",
+)
+
+
+def create_app(settings: MentoringSettings | None = None) -> FastAPI:
+    return build_app(SPEC, settings or MentoringSettings())

@@ -1,0 +1,18 @@
+"""Settings of the mentoring service.
+
+Environment: environment variables ``KIM_MENTORING_*`` and shared ``KIM_*``.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from kim_shared.settings import DEFAULT_PG, ServiceSettings
+
+
+class MentoringSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KIM_MENTORING_", extra="ignore", frozen=True)
+
+    service_name: str = "mentoring"
+    database_url: str = f"{DEFAULT_PG}/kim_mentoring"
+    http_port: int = 8004

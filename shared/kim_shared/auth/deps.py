@@ -1,0 +1,103 @@
+"""FastAPI dependencies for authentication and role checks.
+
+The service lifespan stores the verifier on the app::
+
+    app.state.token_verifier = create_token_verifier(settings)
+
+and calls :func:`install_auth_error_handlers` once. Routes then use
+:data:`CurrentPrincipal`, :data:`OptionalPrincipal` or :func:`require_roles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kim_shared.auth.errors import Forbidden, Unauthorized
+from kim_shared.auth.principal import KNOWN_ROLES, Principal
+from kim_shared.auth.verify import TokenVerifier
+
+STATE_ATTR = "token_verifier"
+
+_bearer_scheme = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="OIDC access token (RS256) from the KIM identity provider.",
+)
+
+
+def get_token_verifier(request: Request) -> TokenVerifier:
+    """The verifier the lifespan put on ``app.state.token_verifier``."""
+    verifier = getattr(request.app.state, STATE_ATTR, None)
+    if not isinstance(verifier, TokenVerifier):
+        raise RuntimeError(
+            "app.state.token_verifier is not set: create it in the lifespan "
+            "with kim_shared.auth.create_token_verifier(settings)"
+        )
+    return verifier
+
+
+Verifier = Annotated[TokenVerifier, Depends(get_token_verifier)]
+
+
+async def bearer_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+) -> str | None:
+    """The bearer token, ``None`` without ``Authorization``; 401 for another scheme."""
+    if credentials is not None:
+        return credentials.credentials
+    if request.headers.get("Authorization"):
+        raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+    return None
+
+
+async def get_optional_principal(
+    verifier: Verifier, token: Annotated[str | None, Depends(bearer_token)]
+) -> Principal | None:
+    """The caller, or ``None`` when anonymous; a token that is sent must be valid."""
+    if token is None:
+        return None
+    return await verifier.verify(token)
+
+
+async def get_principal(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    """The authenticated caller; 401 when no token is sent."""
+    if principal is None:
+        raise Unauthorized(
+            "Authentication is required: send 'Authorization: Bearer <token>'.", error=None
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+"""The authenticated caller (401 otherwise)."""
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+"""The caller or ``None`` for anonymous requests (an invalid token is still a 401)."""
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency returning the caller if they hold any of ``roles`` (403 otherwise).
+
+    Use as ``Annotated[Principal, Depends(require_roles("moderator"))]`` or in a
+    route's ``dependencies=[...]``.
+    """
+    if not roles:
+        raise ValueError("require_roles needs at least one role")
+    unknown = set(roles) - KNOWN_ROLES
+    if unknown:
+        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+    wanted = frozenset(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.roles.isdisjoint(wanted):
+            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}.")
+        return principal
+
+    return dependency

@@ -1,0 +1,43 @@
+"""Wire the HTTP kit into a FastAPI app in the right order.
+
+Middleware, outermost first: tracing (binds ids, echoes headers) → metrics
+(counts every answer, 500s included) → unhandled-error → Starlette's exception
+handlers → routes. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from kim_shared.http.health import HealthChecks, health_router
+from kim_shared.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
+from kim_shared.http.problems import install_problem_handlers
+from kim_shared.http.tracing import TracingMiddleware
+
+
+def install_http_kit(
+    app: FastAPI,
+    service_name: str,
+    metrics: ServiceMetrics,
+    health: HealthChecks | None = None,
+    *,
+    constraint_messages: Mapping[str, str] | None = None,
+) -> HealthChecks:
+    """Add problem handlers, tracing and metrics middleware, /healthz, /readyz, /metrics.
+
+    Returns the app's :class:`HealthChecks` (``health`` or a new one) for the
+    lifespan to ``add`` checks to; it is also kept as ``app.state.health``, and
+    ``metrics`` as ``app.state.metrics``.
+    """
+    checks = health if health is not None else HealthChecks()
+    app.state.service_name = service_name
+    app.state.metrics = metrics
+    app.state.health = checks
+    install_problem_handlers(app, constraint_messages=constraint_messages)  # innermost
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(TracingMiddleware)  # outermost: added last
+    app.include_router(health_router(checks))
+    app.include_router(metrics_router(metrics))
+    return checks

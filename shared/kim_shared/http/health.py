@@ -1,0 +1,148 @@
+"""Liveness and readiness probes.
+
+``GET /healthz`` answers 200 ``{"status": "ok"}`` whenever the process serves.
+``GET /readyz`` runs every registered check concurrently, each under a timeout,
+and answers 200 when all pass, 503 otherwise, with one entry per check::
+
+    {"status": "fail", "checks": {"database": {"ok": true, "detail": "...",
+     "data": {...}, "duration_ms": 1.4}, "broker": {"ok": false, ...}}}
+
+Checks need resources made in the lifespan (pool, broker), while routers are
+made with the app, so checks live in a mutable :class:`HealthChecks`::
+
+    checks = HealthChecks()
+    app.include_router(health_router(checks))       # when building the app
+    checks.add("database", database_check(pool))    # in the lifespan
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from kim_shared.http.outbox_stats import read_outbox_snapshot
+
+DEFAULT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Check = Callable[[], Awaitable[CheckResult]]
+
+
+class HealthChecks:
+    """Named readiness checks for one app, each with its own timeout."""
+
+    def __init__(self, default_timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.default_timeout_s = default_timeout_s
+        self._checks: dict[str, tuple[Check, float]] = {}
+
+    def add(self, name: str, check: Check, *, timeout_s: float | None = None) -> None:
+        """Register (or replace) a check."""
+        self._checks[name] = (check, timeout_s or self.default_timeout_s)
+
+    def remove(self, name: str) -> None:
+        self._checks.pop(name, None)
+
+    async def _run_one(self, check: Check, timeout_s: float) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(check(), timeout_s)
+        except TimeoutError:
+            result = CheckResult(False, f"timed out after {timeout_s:g}s")
+        except Exception as exc:
+            result = CheckResult(False, f"{type(exc).__name__}: {str(exc)[:200]}")
+        return {
+            "ok": result.ok,
+            "detail": result.detail,
+            "data": result.data,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:
+        """Run every check concurrently: (all ok, results by name)."""
+        names = list(self._checks)
+        results = await asyncio.gather(*(self._run_one(*self._checks[n]) for n in names))
+        by_name = dict(zip(names, results, strict=True))
+        return all(r["ok"] for r in results), by_name
+
+
+def health_router(checks: HealthChecks | Mapping[str, Check]) -> APIRouter:
+    """``/healthz`` and ``/readyz``, hidden from the OpenAPI document."""
+    if not isinstance(checks, HealthChecks):
+        fixed = HealthChecks()
+        for name, check in checks.items():
+            fixed.add(name, check)
+        checks = fixed
+    registry = checks
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        ok, results = await registry.run()
+        return JSONResponse(
+            {"status": "ok" if ok else "fail", "checks": results},
+            status_code=200 if ok else 503,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return router
+
+
+def database_check(pool: asyncpg.Pool) -> Check:
+    """``SELECT 1`` through the pool (also fails when the pool is exhausted)."""
+
+    async def check() -> CheckResult:
+        await pool.fetchval("SELECT 1")
+        return CheckResult(
+            True, "SELECT 1 succeeded", {"pool_size": pool.get_size(), "idle": pool.get_idle_size()}
+        )
+
+    return check
+
+
+def outbox_backlog_check(pool: asyncpg.Pool, max_pending: int, max_age_s: float) -> Check:
+    """Fail when over ``max_pending`` rows wait or the oldest is over ``max_age_s`` old."""
+
+    async def check() -> CheckResult:
+        snap = await read_outbox_snapshot(pool)
+        data = {"pending": snap.pending, "oldest_age_s": round(snap.oldest_age_s, 3)}
+        problems = []
+        if snap.pending > max_pending:
+            problems.append(f"{snap.pending} events pending (max {max_pending})")
+        if snap.oldest_age_s > max_age_s:
+            problems.append(
+                f"oldest pending event is {snap.oldest_age_s:.0f}s old (max {max_age_s:g}s)"
+            )
+        if problems:
+            return CheckResult(False, "; ".join(problems), data)
+        return CheckResult(True, f"{snap.pending} events pending", data)
+
+    return check
+
+
+def broker_check(ping: Callable[[], Awaitable[bool]]) -> Check:
+    """Wrap a broker ping (e.g. a Kafka metadata request) that returns True when reachable."""
+
+    async def check() -> CheckResult:
+        if await ping():
+            return CheckResult(True, "broker reachable")
+        return CheckResult(False, "broker ping failed")
+
+    return check

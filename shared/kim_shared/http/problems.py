@@ -1,0 +1,387 @@
+"""RFC 9457 problem details (``application/problem+json``) for every error answer.
+
+Routes and handlers ``raise Problem(...)`` (or a helper: :func:`not_found`,
+:func:`conflict`, :func:`precondition_failed`, ...). :func:`install_problem_handlers`
+renders those, request validation errors (422 with an ``errors`` list), Starlette
+HTTP errors (404 unknown route, 405, ...), PostgreSQL constraint and data errors
+(409/422, so bad input is never a 500) and, last, any unexpected exception (500
+with a generic detail; the traceback goes to the log, never to the client).
+Every body carries ``correlation_id`` when a trace is bound, so a user can
+quote it and an operator can find the log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kim_shared.logging import current_trace
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://kim.example/problems"
+MAX_LISTED_ERRORS = 50
+MAX_MESSAGE_CHARS = 300
+
+log = logging.getLogger(__name__)
+
+
+def problem_type(slug: str) -> str:
+    """The type URI of a KIM problem, e.g. ``https://kim.example/problems/conflict``."""
+    return f"{PROBLEM_BASE}/{slug}"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Problem(Exception):
+    """An HTTP error answered as ``application/problem+json``.
+
+    ``slug`` gives ``type = https://kim.example/problems/<slug>``; without it the
+    type is ``about:blank`` and ``title`` defaults to the status phrase.
+    ``extensions`` become extra members of the body (e.g. ``errors``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        slug: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title or _phrase(status))
+        self.status = status
+        self.title = title or _phrase(status)
+        self.detail = detail
+        self.type = problem_type(slug) if slug else "about:blank"
+        self.extensions: dict[str, Any] = dict(extensions or {})
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        """The JSON members: type, title, status, detail, instance, extensions."""
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        trace = current_trace()
+        if trace is not None:
+            body["correlation_id"] = trace.correlation_id
+        for key, value in self.extensions.items():
+            body.setdefault(key, value)
+        return body
+
+    def response(self, instance: str | None = None) -> Response:
+        """A ``Response`` with the problem body (no body for 204/304)."""
+        if self.status in (204, 304) or self.status < 200:
+            return Response(status_code=self.status, headers=self.headers)
+        return JSONResponse(
+            self.body(instance),
+            status_code=self.status,
+            headers=self.headers,
+            media_type=PROBLEM_JSON,
+        )
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def bad_request(detail: str, *, slug: str = "bad-request") -> Problem:
+    return Problem(400, detail, slug=slug)
+
+
+def not_found(what: str) -> Problem:
+    """404: ``not_found("KIM 35.02.01-0001")`` → "KIM 35.02.01-0001 was not found."."""
+    return Problem(404, f"{what} was not found.", slug="not-found")
+
+
+def conflict(detail: str, *, slug: str = "conflict") -> Problem:
+    return Problem(409, detail, slug=slug)
+
+
+def unprocessable(detail: str, errors: Sequence[Mapping[str, str]] | None = None) -> Problem:
+    """422 for input that parses but breaks a rule; ``errors`` as in validation errors."""
+    extensions = {"errors": list(errors)} if errors else None
+    return Problem(422, detail, slug="unprocessable", extensions=extensions)
+
+
+def precondition_failed(detail: str | None = None, *, etag: str | None = None) -> Problem:
+    """412: ``If-Match`` does not name the current version. ``etag`` = the current one."""
+    return Problem(
+        412,
+        detail
+        or "The resource was changed since you read it: If-Match does not match its current "
+        "ETag. Fetch it again, reapply your change and retry.",
+        slug="precondition-failed",
+        headers={"ETag": etag} if etag else None,
+    )
+
+
+def precondition_required(detail: str | None = None) -> Problem:
+    """428: an update without ``If-Match`` (lost-update protection is mandatory)."""
+    return Problem(
+        428,
+        detail
+        or "This update needs an If-Match header carrying the ETag you last read, so that "
+        "concurrent changes are not overwritten.",
+        slug="precondition-required",
+    )
+
+
+# --- validation errors ----------------------------------------------------------------
+
+
+def _field(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "request"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def validation_problem(errors: Sequence[Any]) -> Problem:
+    """422 listing ``{"field": "body.name", "message": ...}``; input values are never echoed."""
+    items: list[dict[str, str]] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+            position = f" at character {loc[1]}" if len(loc) > 1 else ""
+            items.append({"field": "body", "message": _clip(f"Invalid JSON: {reason}{position}")})
+            continue
+        items.append({"field": _field(loc), "message": _clip(str(error.get("msg", "invalid")))})
+    shown = items[:MAX_LISTED_ERRORS]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in shown[:3])
+    more = f" (and {len(items) - 3} more)" if len(items) > 3 else ""
+    return Problem(
+        422,
+        f"Invalid request: {summary}{more}.",
+        title="Invalid request",
+        slug="validation-error",
+        extensions={"errors": shown},
+    )
+
+
+# --- database errors -------------------------------------------------------------------
+
+_KEY_COLUMNS = re.compile(r"Key \((?P<cols>[^)]*)\)=")
+_TYPE_IN_MESSAGE = re.compile(r"for type (?P<type>[\w ]+(?:\(\d+(?:,\d+)?\))?)")
+
+
+def _columns(exc: asyncpg.PostgresError) -> str | None:
+    match = _KEY_COLUMNS.search(exc.detail or "")
+    return match.group("cols") if match else None
+
+
+def problem_from_db_error(
+    exc: Exception, constraint_messages: Mapping[str, str] | None = None
+) -> Problem | None:
+    """Map a PostgreSQL constraint/data error caused by input to 409/422; else None.
+
+    Values are never echoed (they may be personal data); the message names the
+    columns or constraint. ``constraint_messages`` maps a constraint name to a
+    friendlier detail, e.g. ``{"kim_name_desa_key": "A KIM with this name already
+    exists in the desa."}``.
+    """
+    messages = constraint_messages or {}
+    if isinstance(exc, asyncpg.PostgresError):
+        constraint = exc.constraint_name
+        custom = messages.get(constraint) if constraint else None
+        table = f" in {exc.table_name}" if exc.table_name else ""
+        if isinstance(exc, asyncpg.UniqueViolationError):
+            cols = _columns(exc)
+            what = f"the same {cols}" if cols else f"a conflicting key ({constraint})"
+            return conflict(
+                custom or f"A record with {what} already exists{table}.", slug="duplicate"
+            )
+        if isinstance(exc, asyncpg.ForeignKeyViolationError):
+            if "still referenced" in (exc.detail or ""):
+                return conflict(
+                    custom or f"The record is still referenced by other records ({constraint}).",
+                    slug="still-referenced",
+                )
+            cols = _columns(exc) or constraint
+            return Problem(
+                422, custom or f"The referenced {cols} does not exist.", slug="unknown-reference"
+            )
+        if isinstance(exc, asyncpg.ExclusionViolationError):
+            return conflict(custom or f"The record overlaps an existing one ({constraint}).")
+        if isinstance(exc, asyncpg.NotNullViolationError):
+            return Problem(
+                422,
+                custom or f"{exc.column_name or 'A field'} is required{table}.",
+                slug="invalid-data",
+            )
+        if isinstance(exc, asyncpg.CheckViolationError):
+            return Problem(
+                422, custom or f"The data breaks the rule {constraint}{table}.", slug="invalid-data"
+            )
+        if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+            return conflict(custom or f"The change violates constraint {constraint}.")
+        if isinstance(exc, asyncpg.StringDataRightTruncationError):
+            match = _TYPE_IN_MESSAGE.search(str(exc))
+            limit = f" (column type {match.group('type')})" if match else ""
+            return Problem(422, f"A text value is too long{limit}.", slug="invalid-data")
+        if isinstance(exc, asyncpg.NumericValueOutOfRangeError):
+            match = _TYPE_IN_MESSAGE.search(str(exc))
+            if match:
+                limit = f" for type {match.group('type')}"
+            elif str(exc).startswith("numeric field overflow") and exc.detail:
+                limit = f": {exc.detail}"  # precision/scale only, no value
+            else:
+                limit = ""
+            return Problem(422, f"A number is out of range{limit}.", slug="invalid-data")
+        if isinstance(exc, asyncpg.InvalidTextRepresentationError):
+            match = _TYPE_IN_MESSAGE.search(str(exc))
+            kind = f" for type {match.group('type')}" if match else ""
+            return Problem(422, f"A value has an invalid format{kind}.", slug="invalid-data")
+        if isinstance(exc, asyncpg.DataError):  # also client-side argument encoding errors
+            return Problem(422, "A value is not valid for its field.", slug="invalid-data")
+        if isinstance(exc, asyncpg.TransactionRollbackError):  # serialization, deadlock
+            return conflict(
+                "The request conflicted with a concurrent change and was rolled back; retry it.",
+                slug="concurrent-change",
+            )
+    return None
+
+
+# --- handlers --------------------------------------------------------------------------
+
+
+def internal_error_problem() -> Problem:
+    return Problem(
+        500,
+        "An unexpected error occurred. It was logged; quote the correlation_id when reporting it.",
+        slug="internal-error",
+    )
+
+
+async def _problem_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return exc.response(request.url.path)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return validation_problem(exc.errors()).response(request.url.path)
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    extensions: dict[str, Any] = {}
+    detail: str | None = None
+    if isinstance(exc.detail, str):
+        detail = exc.detail if exc.detail != _phrase(status) else None
+    elif exc.detail is not None:  # FastAPI allows any JSON value as detail
+        extensions["data"] = exc.detail
+    if detail is None and status == 404:
+        detail = f"Nothing is found at {request.method} {request.url.path}."
+    elif detail is None and status == 405:
+        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        detail = f"{request.method} is not allowed on {request.url.path}" + (
+            f"; allowed: {allowed}." if allowed else "."
+        )
+    problem = Problem(status, detail, extensions=extensions, headers=exc.headers)
+    return problem.response(request.url.path)
+
+
+def _db_handler(
+    constraint_messages: Mapping[str, str] | None,
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        problem = problem_from_db_error(exc, constraint_messages)
+        if problem is None:
+            return await _unhandled_handler(request, exc)
+        # Not str(exc): PostgreSQL messages quote the offending values (personal data).
+        log.info(
+            "database rejected input: %s (constraint %s)",
+            type(exc).__name__,
+            getattr(exc, "constraint_name", None),
+        )
+        return problem.response(request.url.path)
+
+    return handler
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return internal_error_problem().response(request.url.path)
+
+
+class UnhandledErrorMiddleware:
+    """Turn an exception escaping the routes into a logged 500 problem.
+
+    It sits inside the tracing and metrics middleware, so the 500 answer still
+    gets ``X-Correlation-ID`` and is counted (Starlette's own ``Exception``
+    handler runs outside every middleware). If the response had already
+    started, the exception is re-raised: nothing else can be sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if started:
+                raise
+            request = Request(scope)
+            response = await _unhandled_handler(request, exc)
+            await response(scope, receive, send)
+
+
+def install_problem_handlers(
+    app: FastAPI, *, constraint_messages: Mapping[str, str] | None = None
+) -> None:
+    """Register problem+json rendering for every error on ``app`` (see module doc).
+
+    Adds :class:`UnhandledErrorMiddleware`; call this before adding other
+    middleware that should see the 500 answers (``install_http_kit`` does).
+    """
+    app.add_exception_handler(Problem, _problem_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(HTTPException, _http_exception_handler)
+    db_handler = _db_handler(constraint_messages)
+    for exc_class in (
+        asyncpg.IntegrityConstraintViolationError,
+        asyncpg.DataError,
+        asyncpg.TransactionRollbackError,
+    ):
+        app.add_exception_handler(exc_class, db_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)
+    app.add_middleware(UnhandledErrorMiddleware)
