@@ -23,7 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH", required=True)
     for ep in sorted(entry_points(group="kim.commands"), key=lambda e: e.name):
-        register: Register = ep.load()
+        try:
+            register: Register = ep.load()
+        except ImportError as exc:
+            # One broken plugin must not take the others (e.g. dlq replay) down with it.
+            print(f"peringatan: perintah '{ep.name}' tidak tersedia: {exc}", file=sys.stderr)
+            continue
         register(sub)
     return parser
 

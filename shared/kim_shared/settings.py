@@ -25,7 +25,9 @@ def _shared(name: str) -> AliasChoices:
 class ServiceSettings(BaseSettings):
     """Configuration common to every service; subclasses add their own fields."""
 
-    model_config = SettingsConfigDict(env_prefix="KIM_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="KIM_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "kim"
     environment: Environment = Field(default="development", validation_alias=_shared("ENVIRONMENT"))

@@ -21,8 +21,9 @@ _READY_MARKER = "Kafka Server started"
 
 
 def ensure_jars() -> None:
-    """Fetch the Kafka jars with Maven unless they are already there."""
-    if any(KAFKA_LIBS.glob("kafka_2.13-*.jar")):
+    """Fetch the Kafka jars with Maven unless a complete copy is already there."""
+    marker = KAFKA_LIBS / ".complete"
+    if marker.exists():
         return
     mvn = shutil.which("mvn")
     if mvn is None:
@@ -35,6 +36,7 @@ def ensure_jars() -> None:
     )
     if result.returncode != 0 or not any(KAFKA_LIBS.glob("kafka_2.13-*.jar")):
         raise StartupError(f"mvn could not fetch the Kafka jars:\n{result.stdout}\n{result.stderr}")
+    marker.touch()
 
 
 def _java() -> str:

@@ -11,6 +11,7 @@ separate stack (``.local/test``, ports 29092/25432) wiped at each session, so
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -80,3 +81,15 @@ def new_topic(kafka_bootstrap: str) -> NewTopic:
         return spec
 
     return make
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, what: str = "condition"
+) -> None:
+    """Poll ``check`` until it is true; fail with ``what`` after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {within}s waiting for {what}")

@@ -11,7 +11,9 @@ from kim_shared.settings import DEFAULT_PG, ServiceSettings
 
 
 class MarketplaceSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="KIM_MARKETPLACE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="KIM_MARKETPLACE_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "marketplace"
     database_url: str = f"{DEFAULT_PG}/kim_marketplace"

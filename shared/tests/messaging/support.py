@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from kim_shared.events.base import Event
@@ -29,17 +26,6 @@ def thing_model(topic: TopicSpec) -> type[ThingBase]:
 
     ThingHappened.topic = topic
     return ThingHappened
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {within}s waiting for {what}")
 
 
 # --- a consumer used by the inbox tests (and the crash subprocess) ------------

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kim_devstack.testing import eventually
 from kim_shared.dlq import list_dead_letters, replay_dead_letters
 from kim_shared.events.topics import TopicSpec
 from kim_shared.inbox import InboxConsumer, Outcome
@@ -19,7 +20,7 @@ from kim_shared.kafka import OutgoingRecord, Producer
 from kim_shared.outbox.store import envelope
 
 from .crash_consumer import CRASH_CODE
-from .support import EFFECTS_DDL, SOURCE, ThingBase, eventually, record_effect, running, thing_model
+from .support import EFFECTS_DDL, SOURCE, ThingBase, record_effect, running, thing_model
 
 pytestmark = pytest.mark.integration
 TESTS_DIR = Path(__file__).resolve().parent.parent

@@ -9,12 +9,13 @@ from collections import defaultdict
 import asyncpg
 import pytest
 
+from kim_devstack.testing import eventually
 from kim_shared import outbox
 from kim_shared.kafka import Producer, read_topic
 from kim_shared.outbox.relay import OutboxRelay, RelayConfig
 from kim_shared.outbox.store import OutboxMisuse
 
-from .support import SOURCE, eventually, thing_model
+from .support import SOURCE, thing_model
 
 pytestmark = pytest.mark.integration
 
