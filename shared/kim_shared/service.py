@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +32,7 @@ from kim_shared.http.app import install_http_kit
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
+from kim_shared.inbox.lag import consumer_lag
 from kim_shared.kafka import Producer
 from kim_shared.logging import configure_logging
 from kim_shared.outbox import EventSource, OutboxRelay
@@ -118,6 +119,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             checks.add("broker", broker_check(runtime.producer.ping), timeout_s=5.0)
             checks.add("outbox", outbox_backlog_check(runtime.pool, 10_000, 300.0))
             metrics.track_outbox(runtime.pool)
+            metrics.add_scrape_hook(_lag_hook(runtime.broker, metrics))
             log.info("%s started", spec.name)
             yield
             log.info("%s stopping", spec.name)
@@ -199,6 +201,14 @@ async def _start(
         source=EventSource(spec.name),
         consumers=consumers,
     )
+
+
+def _lag_hook(broker: KafkaBroker, metrics: ServiceMetrics) -> Callable[[], Awaitable[None]]:
+    async def refresh_lag() -> None:
+        for p in await consumer_lag(broker):
+            metrics.set_consumer_lag(p.group, p.topic, p.partition, p.lag)
+
+    return refresh_lag
 
 
 def _asyncapi_router(spec: ServiceSpec, settings: ServiceSettings) -> APIRouter:

@@ -18,7 +18,7 @@ from typing import Any
 
 from kim_devstack.paths import state_dir
 from kim_devstack.process import StartupError
-from kim_devstack.services import SERVICES, ServiceProcess
+from kim_devstack.services import ServiceDef, ServiceProcess, services_at
 from kim_devstack.stack import RUN_PORTS, Stack
 from kim_shared.events.topics import CATALOGUE, with_dead_letters
 from kim_shared.kafka import ensure_topics
@@ -28,17 +28,17 @@ def _say(message: str) -> None:
     print(f"[kim] {message}", flush=True)
 
 
-def _service_env(stack: Stack) -> dict[str, str]:
+def _service_env(stack: Stack, services: tuple[ServiceDef, ...]) -> dict[str, str]:
     env = {"KIM_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap}
-    for svc in SERVICES:
+    for svc in services:
         var = f"KIM_{svc.name.upper()}_DATABASE_URL"
         env[var] = os.environ.get(var) or stack.database_url(svc.database)
     return env
 
 
-def _banner(stack: Stack, env: dict[str, str]) -> str:
+def _banner(stack: Stack, services: tuple[ServiceDef, ...]) -> str:
     lines = ["", "Platform KIM berjalan. Alamat layanan:", ""]
-    for svc in SERVICES:
+    for svc in services:
         lines.append(
             f"  {svc.name:<12} {svc.url}   Swagger UI: {svc.url}/docs   "
             f"AsyncAPI: {svc.url}/asyncapi"
@@ -74,22 +74,23 @@ def run_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     stack = Stack(name="run", ports=RUN_PORTS)
+    defs = services_at(args.base_port)
     services: list[ServiceProcess] = []
     try:
         _say("menyalakan PostgreSQL dan Kafka …")
         stack.start()
         asyncio.run(ensure_topics(stack.kafka_bootstrap, with_dead_letters(CATALOGUE)))
-        env = _service_env(stack)
+        env = _service_env(stack, defs)
         log_dir = state_dir("run") / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
-        for svc in SERVICES:
+        for svc in defs:
             _say(f"menyalakan layanan {svc.name} di {svc.url} …")
             services.append(ServiceProcess(svc, env, log_dir))
         for proc in services:
             proc.wait_ready()
         if not args.no_seed:
             _run_seeders(args)
-        print(_banner(stack, env), flush=True)
+        print(_banner(stack, defs), flush=True)
         while not stopping:
             dead = [p.service.name for p in services if not p.alive()]
             if dead:
@@ -113,6 +114,9 @@ def run_up(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     up = sub.add_parser("up", help="Nyalakan Kafka, PostgreSQL dan keempat layanan (make run).")
     up.add_argument("--no-seed", action="store_true", help="Lewati langkah awal (impor wilayah).")
+    up.add_argument(
+        "--base-port", type=int, default=8000, help="Layanan di port dasar+1 … +4 (default 8000)."
+    )
     up.add_argument(
         "--scope", default="35", help="Kode wilayah yang diimpor saat awal (default 35)."
     )

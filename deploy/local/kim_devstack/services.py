@@ -31,12 +31,12 @@ class ServiceDef:
         return f"http://127.0.0.1:{self.port}"
 
 
-SERVICES = (
-    ServiceDef("registry", 8001),
-    ServiceDef("content", 8002),
-    ServiceDef("marketplace", 8003),
-    ServiceDef("mentoring", 8004),
-)
+SERVICE_NAMES = ("registry", "content", "marketplace", "mentoring")
+
+
+def services_at(base_port: int = 8000) -> tuple[ServiceDef, ...]:
+    """The four services on ``base_port + 1`` … ``base_port + 4`` (default 8001-8004)."""
+    return tuple(ServiceDef(name, base_port + i) for i, name in enumerate(SERVICE_NAMES, 1))
 
 
 class ServiceProcess:

@@ -16,6 +16,7 @@ from kim_shared.dlq import list_dead_letters, replay_dead_letters
 from kim_shared.events.topics import TopicSpec
 from kim_shared.inbox import InboxConsumer, Outcome
 from kim_shared.inbox.consumer import RetryPolicy
+from kim_shared.inbox.lag import consumer_lag
 from kim_shared.kafka import OutgoingRecord, Producer
 from kim_shared.outbox.store import envelope
 
@@ -272,3 +273,28 @@ async def test_database_outage_loses_nothing_and_dead_letters_nothing(
     assert seen.counts == Counter({Outcome.PROCESSED: n})
     assert sorted(seq for _, seq in await effects(effects_pool)) == list(range(n))
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
+
+
+async def test_consumer_lag_counts_uncommitted_messages(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    gate = asyncio.Event()
+
+    async def slow(conn, event, meta):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        await record_effect(conn, event, meta)
+
+    await producer.send_all([record_of(topic, event_bytes(Thing, "a", i)) for i in range(3)])
+    consumer = InboxConsumer("test.lag", effects_pool, producer, {Thing: slow})
+    async with running(kafka_bootstrap, consumer) as broker:
+
+        async def lag_is(expected: int) -> bool:
+            lags = await consumer_lag(broker)
+            return [(p.group, p.topic, p.lag) for p in lags] == [("test.lag", topic.name, expected)]
+
+        await eventually(lambda: lag_is(3), what="lag of 3 while the handler is blocked")
+        gate.set()
+        await eventually(lambda: lag_is(0), what="lag 0 once everything is committed")
+    assert len(await effects(effects_pool)) == 3
