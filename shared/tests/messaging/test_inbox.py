@@ -282,7 +282,7 @@ async def test_consumer_lag_counts_uncommitted_messages(
     Thing = thing_model(topic)
     gate = asyncio.Event()
 
-    async def slow(conn, event, meta):  # type: ignore[no-untyped-def]
+    async def slow(conn, event, meta):
         await gate.wait()
         await record_effect(conn, event, meta)
 
