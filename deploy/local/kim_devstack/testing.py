@@ -11,17 +11,22 @@ separate stack (``.local/test``, ports 29092/25432) wiped at each session, so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from kim_devstack.stack import TEST_PORTS, Stack, create_database, with_database
+from kim_shared.auth import Principal, load_or_create_dev_keys, mint_token
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
 from kim_shared.kafka import ensure_topics
+from kim_shared.settings import ServiceSettings
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +98,35 @@ async def eventually(
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"timed out after {within}s waiting for {what}")
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app``'s lifespan (pool, migrations, broker, relay) and give an HTTP client."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kim.test") as client:
+            yield client
+
+
+def bearer(
+    settings: ServiceSettings,
+    *roles: str,
+    sub: str = "tester",
+    region: str | None = None,
+    kim_ids: tuple[str, ...] = (),
+    name: str | None = None,
+) -> dict[str, str]:
+    """``Authorization`` header with a token signed by the settings' dev key pair."""
+    pair = load_or_create_dev_keys(settings.auth_dev_key_dir)
+    principal = Principal(
+        subject=sub, roles=frozenset(roles), region_scope=region, name=name, kim_ids=kim_ids
+    )
+    token = mint_token(
+        pair.private_key,
+        pair.kid,
+        principal,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+    )
+    return {"Authorization": f"Bearer {token}"}

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kim_shared.events.base import Event
+from kim_shared.events.types.activity import ACTIVITY_EVENTS
+from kim_shared.events.types.registry import REGISTRY_EVENTS
 
-EVENT_MODELS: tuple[type[Event], ...] = ()
+EVENT_MODELS: tuple[type[Event], ...] = (*REGISTRY_EVENTS, *ACTIVITY_EVENTS)
 
 
 def index(models: Iterable[type[Event]]) -> Mapping[str, type[Event]]:

