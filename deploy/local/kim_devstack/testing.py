@@ -3,7 +3,8 @@
 Integration tests never mock either. When the stack cannot start, every test
 that needs it errors with the reason (no silent skips). Tests run against a
 separate stack (``.local/test``, ports 29092/25432) wiped at each session, so
-``make run`` can stay up meanwhile. ``KIM_KAFKA_BOOTSTRAP_SERVERS`` /
+``make run`` can stay up meanwhile; ``KIM_TEST_PORT_BASE`` moves it to other
+ports (and ``.local/test-<port>``) so that several test sessions can run at once. ``KIM_KAFKA_BOOTSTRAP_SERVERS`` /
 ``KIM_POSTGRES_URL`` point the tests at existing servers instead, and
 ``KIM_INFRA=testcontainers`` uses containers where Docker exists.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,7 +23,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kim_devstack.stack import TEST_PORTS, Stack, create_database, with_database
+from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_database
 from kim_shared.auth import Principal, load_or_create_dev_keys, mint_token
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
@@ -29,9 +31,20 @@ from kim_shared.kafka import ensure_topics
 from kim_shared.settings import ServiceSettings
 
 
+def _test_ports() -> Ports:
+    """``KIM_TEST_PORT_BASE=30000`` → Kafka 30092/30093, PostgreSQL 30032 (parallel runs)."""
+    base = os.environ.get("KIM_TEST_PORT_BASE")
+    if not base:
+        return TEST_PORTS
+    b = int(base)
+    return Ports(kafka=b + 92, kafka_controller=b + 93, postgres=b + 32)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    started = Stack(name="test", ports=TEST_PORTS, fresh=True).start()
+    ports = _test_ports()
+    name = "test" if ports == TEST_PORTS else f"test-{ports.kafka}"
+    started = Stack(name=name, ports=ports, fresh=True).start()
     try:
         asyncio.run(ensure_topics(started.kafka_bootstrap, with_dead_letters(CATALOGUE)))
         yield started

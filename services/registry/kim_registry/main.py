@@ -10,7 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_registry
+from kim_registry.coverage.api import router as coverage_router
+from kim_registry.evaluation.api import router as evaluation_router
+from kim_registry.evaluation.consumers import CONSUMERS
+from kim_registry.groups.api import router as groups_router
+from kim_registry.regions.api import router as regions_router
 from kim_registry.settings import RegistrySettings
+from kim_shared.events.types.registry import REGISTRY_EVENTS
 from kim_shared.service import ServiceSpec, build_app
 
 SPEC = ServiceSpec(
@@ -18,6 +24,9 @@ SPEC = ServiceSpec(
     title="KIM Registry",
     description=(kim_registry.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    routers=(regions_router, groups_router, evaluation_router, coverage_router),
+    publishes=REGISTRY_EVENTS,
+    consumers=CONSUMERS,
 )
 
 

@@ -1,0 +1,1 @@
+"""Activity projection (facts from other services), dormancy suggestions and evaluations."""

@@ -1,0 +1,1 @@
+"""KIM groups: formation, lifecycle, profile, pengurus and anggota, per-kabupaten rules."""
