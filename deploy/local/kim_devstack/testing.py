@@ -4,9 +4,9 @@ Integration tests never mock either. When the stack cannot start, every test
 that needs it errors with the reason (no silent skips). Tests run against a
 separate stack (``.local/test``, ports 29092/25432) wiped at each session, so
 ``make run`` can stay up meanwhile; ``KIM_TEST_PORT_BASE`` moves it to other
-ports (and ``.local/test-<port>``) so that several test sessions can run at once. ``KIM_KAFKA_BOOTSTRAP_SERVERS`` /
-``KIM_POSTGRES_URL`` point the tests at existing servers instead, and
-``KIM_INFRA=testcontainers`` uses containers where Docker exists.
+ports (and ``.local/test-<port>``) so that several test sessions can run at
+once. ``KIM_KAFKA_BOOTSTRAP_SERVERS`` / ``KIM_POSTGRES_URL`` point the tests
+at existing servers instead, and ``KIM_INFRA=testcontainers`` uses containers where Docker exists.
 """
 
 from __future__ import annotations
