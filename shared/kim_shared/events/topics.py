@@ -2,8 +2,8 @@
 
 Local start-up and tests create topics from :data:`CATALOGUE`; the broker
 runs with ``auto.create.topics.enable=false``; the Strimzi ``KafkaTopic``
-manifests in ``deploy/k8s`` are generated from it (``kim topics manifest``)
-and a test checks they match.
+manifests in ``deploy/k8s`` are generated from it
+and a test checks they match (``kim manifests write|check``).
 """
 
 from __future__ import annotations
