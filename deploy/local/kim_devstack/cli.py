@@ -58,11 +58,12 @@ def _banner(stack: Stack, services: tuple[ServiceDef, ...]) -> str:
     return "\n".join(lines)
 
 
-def _run_seeders(args: argparse.Namespace) -> None:
+def _run_seeders(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Post-start steps services register as ``seed(args, env)`` (entry points ``kim.seeders``)."""
     for ep in sorted(entry_points(group="kim.seeders"), key=lambda e: e.name):
         _say(f"menjalankan langkah awal: {ep.name}")
         seeder: Any = ep.load()
-        seeder(args)
+        seeder(args, env)
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -89,7 +90,7 @@ def run_up(args: argparse.Namespace) -> int:
         for proc in services:
             proc.wait_ready()
         if not args.no_seed:
-            _run_seeders(args)
+            _run_seeders(args, env)
         print(_banner(stack, defs), flush=True)
         while not stopping:
             dead = [p.service.name for p in services if not p.alive()]
