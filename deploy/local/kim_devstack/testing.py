@@ -24,7 +24,8 @@ import pytest
 from fastapi import FastAPI
 
 from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_database
-from kim_shared.auth import Principal, load_or_create_dev_keys, mint_token
+from kim_shared.auth import Principal
+from kim_shared.auth.mint import mint_dev_token
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
 from kim_shared.kafka import ensure_topics
@@ -131,15 +132,7 @@ def bearer(
     name: str | None = None,
 ) -> dict[str, str]:
     """``Authorization`` header with a token signed by the settings' dev key pair."""
-    pair = load_or_create_dev_keys(settings.auth_dev_key_dir)
     principal = Principal(
         subject=sub, roles=frozenset(roles), region_scope=region, name=name, kim_ids=kim_ids
     )
-    token = mint_token(
-        pair.private_key,
-        pair.kid,
-        principal,
-        issuer=settings.auth_issuer,
-        audience=settings.auth_audience,
-    )
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {mint_dev_token(settings, principal)}"}

@@ -13,8 +13,7 @@ import sys
 from pydantic import ValidationError
 
 from kim_shared.auth.factory import dev_keys_enabled
-from kim_shared.auth.keys import load_or_create_dev_keys
-from kim_shared.auth.mint import DEFAULT_TTL_S, mint_token
+from kim_shared.auth.mint import DEFAULT_TTL_S, mint_dev_token
 from kim_shared.auth.principal import KNOWN_ROLES, NATIONWIDE_ROLES, Principal, is_region_code
 from kim_shared.settings import ServiceSettings
 
@@ -109,16 +108,8 @@ def run_token(args: argparse.Namespace) -> int:
         kim_ids=tuple(args.kim_ids),
     )
     try:
-        pair = load_or_create_dev_keys(settings.auth_dev_key_dir)
+        token = mint_dev_token(settings, principal, ttl=args.ttl)
     except (OSError, ValueError) as exc:
         return _fail(f"kunci dev di {settings.auth_dev_key_dir} tidak dapat dipakai: {exc}", 1)
-    token = mint_token(
-        pair.private_key,
-        pair.kid,
-        principal,
-        issuer=settings.auth_issuer,
-        audience=settings.auth_audience,
-        ttl=args.ttl,
-    )
     print(token)
     return 0
