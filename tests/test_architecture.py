@@ -42,11 +42,23 @@ def test_the_check_catches_a_cross_service_import() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_imports_no_other_service(service: str) -> None:
-    others = {f"kim_{s}" for s in SERVICES if s != service} | {"kim_devstack"}
+    """Nowhere in the service's folder, its tests included."""
+    others = {f"kim_{s}" for s in SERVICES if s != service}
     offenders = {
         str(path.relative_to(ROOT)): sorted(bad)
         for path in python_files(ROOT / "services" / service)
         if (bad := forbidden_imports(path.read_text(), others))
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployable_code_never_imports_the_dev_stack(service: str) -> None:
+    """The image holds ``kim_<service>`` only; its tests may use the dev-stack fixtures."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(bad)
+        for path in python_files(ROOT / "services" / service / f"kim_{service}")
+        if (bad := forbidden_imports(path.read_text(), {"kim_devstack"}))
     }
     assert offenders == {}
 

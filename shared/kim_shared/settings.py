@@ -53,7 +53,7 @@ class ServiceSettings(BaseSettings):
     )
 
     # Outbox relay.
-    outbox_batch_size: int = 200
+    outbox_batch_size: int = 1000
     outbox_poll_interval_s: float = 1.0
 
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))

@@ -24,7 +24,7 @@ SPEC = ServiceSpec(
     title="KIM Registry",
     description=(kim_registry.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
-    routers=(regions_router, groups_router, evaluation_router, coverage_router),
+    routers=(regions_router, evaluation_router, groups_router, coverage_router),
     publishes=REGISTRY_EVENTS,
     consumers=CONSUMERS,
 )

@@ -54,7 +54,7 @@ CHANNEL = "kim_outbox"
 
 @dataclass(frozen=True)
 class RelayConfig:
-    batch_size: int = 200
+    batch_size: int = 1000
     poll_interval_s: float = 1.0
     max_backoff_s: float = 30.0
     keep_sent_s: float = 7 * 24 * 3600.0

@@ -1,7 +1,34 @@
-"""Consumers of the registry (filled in by the evaluation work)."""
+"""Consumers of the registry: the activity projection fed by content, marketplace and mentoring."""
 
 from __future__ import annotations
 
+from kim_registry.evaluation import handlers
+from kim_shared.events.types.activity import (
+    ArticlePublished,
+    ArticleRejected,
+    HelpRequestResolved,
+    ListingPublished,
+    OrderCompleted,
+    TrainingAttended,
+)
 from kim_shared.service import ConsumerSpec
 
-CONSUMERS: tuple[ConsumerSpec, ...] = ()
+ACTIVITY = ConsumerSpec(
+    name="registry.activity",
+    handlers={
+        ArticlePublished: handlers.article_published,
+        ArticleRejected: handlers.article_rejected,
+        ListingPublished: handlers.listing_published,
+        OrderCompleted: handlers.order_completed,
+        TrainingAttended: handlers.training_attended,
+        HelpRequestResolved: handlers.help_request_resolved,
+    },
+    description=(
+        "Activity projection (kim_activity): articles published/rejected, listings published, "
+        "orders completed, trainings attended, help requests resolved, per KIM. Feeds dormancy "
+        "suggestions and automatic evaluation metrics. An unknown KIM id is dead-lettered; a "
+        "listing or order without a KIM is ignored."
+    ),
+)
+
+CONSUMERS: tuple[ConsumerSpec, ...] = (ACTIVITY,)

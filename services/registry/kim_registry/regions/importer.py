@@ -1,6 +1,8 @@
 """Idempotent, batched import of Kemendagri regions.
 
-One transaction per import: the source rows are ``COPY``-ed into a temporary
+One transaction per import: imports take a transaction-scoped advisory lock,
+so two at once (HTTP and CLI) run one after the other instead of racing on
+the same rows; then the source rows are ``COPY``-ed into a temporary
 table, one ``INSERT … ON CONFLICT DO UPDATE … WHERE <something changed>``
 upserts them and returns only the rows that were new or changed, regions of
 the scope missing from the source are marked inactive, and one
@@ -10,7 +12,9 @@ into the outbox. Re-importing unchanged data writes and publishes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -20,6 +24,8 @@ from kim_shared.db import Connection
 from kim_shared.events.base import Event
 from kim_shared.events.types.registry import RegionChanged
 from kim_shared.outbox import EventSource, add_many
+
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('kim_registry.regions.import', 0))"
 
 _UPSERT = """
 INSERT INTO regions (code, parent_code, level, type, name, search_name, postal_code, active)
@@ -68,7 +74,8 @@ class ImportResult:
         return self.inserted + self.updated + self.retired
 
 
-def _event(row: asyncpg.Record) -> RegionChanged:
+def region_event(row: asyncpg.Record | Mapping[str, Any]) -> RegionChanged:
+    """The snapshot of one ``regions`` row (as returned by the upsert)."""
     return RegionChanged(
         code=row["code"],
         parent_code=row["parent_code"],
@@ -80,7 +87,8 @@ def _event(row: asyncpg.Record) -> RegionChanged:
     )
 
 
-def _tenant(event: Event) -> str | None:
+def event_tenant(event: Event) -> str | None:
+    """The CloudEvents ``kabupaten`` extension: the region's kabupaten (none for a provinsi)."""
     assert isinstance(event, RegionChanged)
     return kabupaten_of(event.code) if event.level >= 2 else None
 
@@ -89,6 +97,7 @@ async def import_rows(
     conn: Connection, scope: str, rows: list[RegionRow], source: EventSource
 ) -> ImportResult:
     """Upsert ``rows`` (the whole of ``scope``) inside the caller's transaction."""
+    await conn.execute(_LOCK)
     await conn.execute(
         "CREATE TEMP TABLE incoming_regions"
         " (LIKE regions INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DROP"
@@ -99,8 +108,8 @@ async def import_rows(
     changed = await conn.fetch(_UPSERT)
     # Only the scope's own subtree can be retired; its ancestors are shared with other scopes.
     retired = await conn.fetch(_RETIRE, None if scope == SCOPE_ALL else scope)
-    events = [_event(r) for r in [*changed, *retired]]
-    await add_many(conn, events, source, kabupaten=_tenant)
+    events = [region_event(r) for r in [*changed, *retired]]
+    await add_many(conn, events, source, kabupaten=event_tenant)
     inserted = sum(1 for r in changed if r["inserted"])
     return ImportResult(
         scope=scope,

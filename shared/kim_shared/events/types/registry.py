@@ -98,7 +98,7 @@ class MemberJoined(_KimEvent):
 
 
 class MemberChanged(_KimEvent):
-    """A member's position, term or login subject changed."""
+    """A member's position, term, login subject or personal data (named only) changed."""
 
     event_type: ClassVar[str] = "kim.registry.kim.member_changed.v1"
 
@@ -107,6 +107,8 @@ class MemberChanged(_KimEvent):
     user_subject: str | None = None
     term_start: date
     term_end: date | None = None
+    changed_fields: list[str] = Field(default_factory=list)
+    """Names of the fields that changed (personal ones too, by name only: never values)."""
 
 
 class MemberLeft(_KimEvent):
@@ -133,7 +135,11 @@ class KimEvaluated(Event):
     kabupaten_code: str
     score: float = Field(ge=0, le=100)
     band: str
-    criteria: dict[str, float]
+    criteria: dict[str, float]  # criterion key → score 0-100
+    period_ends_on: date | None = None
+    bands: list[str] = Field(
+        default_factory=list, description="The period's bands, highest first (to rank `band`)."
+    )
 
 
 REGISTRY_EVENTS: tuple[type[Event], ...] = (

@@ -1,0 +1,54 @@
+"""Commands of coverage: setting targets."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from kim_registry.access import ensure_staff_sees
+from kim_registry.coverage import repository as repo
+from kim_registry.coverage.schemas import TargetCreate
+from kim_shared.auth import Principal
+from kim_shared.db import Connection
+from kim_shared.http.problems import unprocessable
+
+
+def _invalid(field: str, message: str) -> Exception:
+    return unprocessable(message, [{"field": f"body.{field}", "message": message}])
+
+
+async def create_target(
+    conn: Connection, principal: Principal, body: TargetCreate
+) -> asyncpg.Record:
+    """A target for a region in the caller's scope (a provinsi needs admin_provinsi's scope)."""
+    ensure_staff_sees(principal, body.region_code, "region")
+    region = await repo.region_villages(conn, body.region_code)
+    if region is None:
+        raise _invalid("region_code", f"{body.region_code} is not a known region.")
+    if body.per_kecamatan and region["level"] == 3:
+        raise _invalid(
+            "per_kecamatan",
+            "per_kecamatan targets are set on a provinsi or kabupaten/kota for each kecamatan "
+            f"below it; {region['name']} is itself a kecamatan: set a plain target.",
+        )
+    if (
+        not body.per_kecamatan
+        and body.villages_target is not None
+        and body.villages_target > region["villages"]
+    ):
+        raise _invalid(
+            "villages_target",
+            f"{region['name']} ({body.region_code}) has {region['villages']} desa and "
+            f"kelurahan; a target of {body.villages_target} villages cannot be reached.",
+        )
+    return await repo.insert_target(
+        conn,
+        target_id=uuid.uuid4(),
+        region_code=body.region_code,
+        label=body.label,
+        due_on=body.due_on,
+        villages_target=body.villages_target,
+        per_kecamatan=body.per_kecamatan,
+        created_by=principal.subject,
+    )

@@ -1,0 +1,260 @@
+"""Commands of the activity projection and of evaluations.
+
+Event handlers run inside the inbox transaction (:mod:`kim_shared.inbox`);
+command handlers inside the transaction the route opened. Both take the
+connection and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from kim_registry.access import ensure_staff_sees
+from kim_registry.evaluation import repository as repo
+from kim_registry.evaluation.domain import (
+    DEFAULT_BANDS,
+    DEFAULT_CRITERIA,
+    Band,
+    Criterion,
+    Issue,
+    Result,
+    band_issues,
+    criteria_issues,
+    evaluate,
+    jury_score_issues,
+    period_issues,
+    start_of_day,
+    today,
+)
+from kim_registry.evaluation.etag import check_if_match
+from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
+from kim_shared.auth import Principal
+from kim_shared.db import Connection
+from kim_shared.events.base import Event
+from kim_shared.events.types.activity import (
+    ArticlePublished,
+    ArticleRejected,
+    HelpRequestResolved,
+    ListingPublished,
+    OrderCompleted,
+    TrainingAttended,
+)
+from kim_shared.events.types.registry import KimEvaluated
+from kim_shared.http.problems import Problem, conflict, not_found, unprocessable
+from kim_shared.inbox import EventMeta, PermanentError
+from kim_shared.outbox import EventSource, add_many
+
+# --- activity facts (consumer registry.activity) ----------------------------------------
+
+
+async def _record(
+    conn: Connection,
+    meta: EventMeta,
+    kim_id: UUID | None,
+    kind: str,
+    source_id: UUID,
+    occurred_at: datetime,
+) -> None:
+    if kim_id is None:
+        return  # e.g. a listing no KIM promotes: not a KIM's activity
+    if not await repo.kim_exists(conn, kim_id):
+        # The registry owns KIM: an id it never issued is a bad reference, not a late arrival.
+        raise PermanentError(f"{meta.envelope.type} {meta.envelope.id}: unknown KIM {kim_id}")
+    await repo.record_activity(conn, kim_id, kind, source_id, occurred_at)
+
+
+async def article_published(conn: Connection, event: ArticlePublished, meta: EventMeta) -> None:
+    await _record(
+        conn, meta, event.kim_id, "article_published", event.article_id, event.published_at
+    )
+
+
+async def article_rejected(conn: Connection, event: ArticleRejected, meta: EventMeta) -> None:
+    await _record(conn, meta, event.kim_id, "article_rejected", event.article_id, event.rejected_at)
+
+
+async def listing_published(conn: Connection, event: ListingPublished, meta: EventMeta) -> None:
+    await _record(
+        conn, meta, event.kim_id, "listing_published", event.listing_id, event.published_at
+    )
+
+
+async def order_completed(conn: Connection, event: OrderCompleted, meta: EventMeta) -> None:
+    await _record(conn, meta, event.kim_id, "order_completed", event.order_id, event.completed_at)
+
+
+async def training_attended(conn: Connection, event: TrainingAttended, meta: EventMeta) -> None:
+    # Several members at one training count once: the fact is "the KIM attended it".
+    await _record(
+        conn, meta, event.kim_id, "training_attended", event.training_id, event.attended_at
+    )
+
+
+async def help_request_resolved(
+    conn: Connection, event: HelpRequestResolved, meta: EventMeta
+) -> None:
+    await _record(conn, meta, event.kim_id, "request_resolved", event.request_id, event.resolved_at)
+
+
+# --- evaluation periods ------------------------------------------------------------------
+
+
+def _invalid(what: str, issues: list[Issue]) -> Problem:
+    summary = "; ".join(f"{i.field}: {i.message}" for i in issues[:3])
+    more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+    return unprocessable(f"{what}: {summary}{more}", [i.as_json() for i in issues])
+
+
+async def create_period(
+    conn: Connection, principal: Principal, body: PeriodCreate
+) -> asyncpg.Record:
+    ensure_staff_sees(principal, body.kabupaten_code, "kabupaten")
+    if await repo.region_level(conn, body.kabupaten_code) != 2:
+        raise unprocessable(
+            f"kabupaten_code {body.kabupaten_code} is not a known kabupaten/kota.",
+            [{"field": "body.kabupaten_code", "message": "Unknown kabupaten/kota code."}],
+        )
+    criteria = (
+        [c.domain() for c in body.criteria] if body.criteria is not None else DEFAULT_CRITERIA
+    )
+    bands = [b.domain() for b in body.bands] if body.bands is not None else DEFAULT_BANDS
+    issues = (
+        period_issues(body.starts_on, body.ends_on) + criteria_issues(criteria) + band_issues(bands)
+    )
+    if issues:
+        raise _invalid("The evaluation period is not valid", issues)
+    return await repo.insert_period(
+        conn,
+        period_id=uuid.uuid4(),
+        kabupaten_code=body.kabupaten_code,
+        name=body.name,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        criteria=[c.as_json() for c in criteria],
+        bands=[b.as_json() for b in bands],
+        created_by=principal.subject,
+    )
+
+
+async def visible_period(
+    conn: Connection, principal: Principal, period_id: UUID, *, lock: repo.Lock = ""
+) -> asyncpg.Record:
+    """The period if it exists and lies in the principal's scope; 404 otherwise."""
+    period = await repo.get_period(conn, period_id, lock=lock)
+    if period is None:
+        raise not_found(f"Evaluation period {period_id}")
+    ensure_staff_sees(principal, period["kabupaten_code"], "evaluation period")
+    return period
+
+
+def criteria_of(period: asyncpg.Record) -> list[Criterion]:
+    return [Criterion.from_json(c) for c in period["criteria"]]
+
+
+def bands_of(period: asyncpg.Record) -> list[Band]:
+    return [Band.from_json(b) for b in period["bands"]]
+
+
+async def period_kim(conn: Connection, period: asyncpg.Record, kim_id: UUID) -> asyncpg.Record:
+    kim = await repo.kim_ref(conn, kim_id)
+    if kim is None or kim["kabupaten_code"] != period["kabupaten_code"]:
+        raise not_found(f"KIM {kim_id} in Kabupaten {period['kabupaten_code']}")
+    return kim
+
+
+async def put_scores(
+    conn: Connection,
+    principal: Principal,
+    period_id: UUID,
+    kim_id: UUID,
+    body: ScoresPut,
+    if_match: str | None,
+) -> int:
+    """Replace a KIM's jury score sheet; returns the sheet's new version."""
+    period = await visible_period(conn, principal, period_id, lock="SHARE")
+    if period["status"] != "open":
+        raise conflict(
+            f"Evaluation period {period_id} is finalized; its jury scores can no longer change.",
+            slug="period-finalized",
+        )
+    kim = await period_kim(conn, period, kim_id)
+    if kim["status"] == "dibubarkan":
+        raise conflict(f"KIM {kim_id} is dissolved (dibubarkan); it is not evaluated.")
+    check_if_match(if_match, await repo.sheet_version(conn, period_id, kim_id, for_update=True))
+    issues = jury_score_issues(criteria_of(period), body.scores)
+    issues += [
+        Issue(f"notes.{key}", "A note belongs to a criterion scored in the same request.")
+        for key in body.notes
+        if key not in body.scores
+    ]
+    if issues:
+        raise _invalid("The jury scores are not valid", issues)
+    return await repo.save_sheet(
+        conn, period_id, kim_id, dict(body.scores), dict(body.notes), principal.subject
+    )
+
+
+@dataclass(frozen=True)
+class Finalized:
+    period: asyncpg.Record
+    results: list[tuple[asyncpg.Record, Result]]  # (kim, result), best first
+
+
+async def finalize(
+    conn: Connection,
+    principal: Principal,
+    period_id: UUID,
+    if_match: str | None,
+    source: EventSource,
+) -> Finalized:
+    """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events."""
+    period = await visible_period(conn, principal, period_id, lock="UPDATE")
+    check_if_match(if_match, period["version"], required=False)
+    if period["status"] == "finalized":
+        when = period["finalized_at"].date().isoformat()
+        raise conflict(
+            f"Evaluation period {period_id} was already finalized on {when}; "
+            "its results are published and cannot be computed again.",
+            slug="period-finalized",
+        )
+    ends_on = period["ends_on"]
+    if today() <= ends_on:
+        raise conflict(
+            f"Evaluation period {period_id} runs until {ends_on.isoformat()}; it can be "
+            f"finalized from {(ends_on + timedelta(days=1)).isoformat()} on, when all of its "
+            "activity is in.",
+            slug="period-not-ended",
+        )
+    criteria, bands = criteria_of(period), bands_of(period)
+    kims = await repo.aktif_kim(conn, period["kabupaten_code"])
+    ids = [k["id"] for k in kims]
+    jury = await repo.period_jury_scores(conn, period_id)
+    counts = await repo.activity_counts(
+        conn, ids, start_of_day(period["starts_on"]), start_of_day(ends_on + timedelta(days=1))
+    )
+    results = [
+        (k, evaluate(criteria, bands, jury.get(k["id"], {}), counts.get(k["id"], {}))) for k in kims
+    ]
+    results.sort(key=lambda kr: (-kr[1].score, kr[0]["name"], kr[0]["id"]))
+    await repo.insert_evaluations(conn, period_id, [(k["id"], r) for k, r in results])
+    events: list[Event] = [
+        KimEvaluated(
+            kim_id=k["id"],
+            period_id=period_id,
+            kabupaten_code=period["kabupaten_code"],
+            score=r.score,
+            band=r.band,
+            criteria=r.breakdown,
+            period_ends_on=ends_on,
+            bands=[b.band for b in bands],
+        )
+        for k, r in results
+    ]
+    await add_many(conn, events, source, kabupaten=lambda _: period["kabupaten_code"])
+    finalized = await repo.mark_finalized(conn, period_id, principal.subject)
+    return Finalized(period=finalized, results=results)

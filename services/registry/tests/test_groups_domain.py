@@ -1,0 +1,158 @@
+"""Pure rules of the groups area (no broker, no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kim_registry.groups import domain
+from kim_registry.groups.errors import InvalidInput, RuleConflict, StaleVersion
+from kim_registry.groups.nik import (
+    Person,
+    check_person,
+    mask_nik,
+    nik_region_known,
+    normalise_phone,
+)
+from kim_registry.groups.routing import parse_if_match, require_if_match
+from kim_shared.events.types.registry import KimStatus
+from kim_shared.http.problems import Problem
+
+TODAY = date(2026, 6, 15)
+ALLOWED = {
+    ("calon", "aktif"),
+    ("calon", "dibubarkan"),
+    ("aktif", "tidak_aktif"),
+    ("aktif", "dibubarkan"),
+    ("tidak_aktif", "aktif"),
+    ("tidak_aktif", "dibubarkan"),
+}
+
+
+@pytest.mark.parametrize("current", domain.STATUSES)
+@pytest.mark.parametrize("target", domain.STATUSES)
+def test_the_transition_table(current: KimStatus, target: KimStatus) -> None:
+    if (current, target) in ALLOWED:
+        domain.check_transition(current, target, "alasan")
+    else:
+        with pytest.raises(RuleConflict) as caught:
+            domain.check_transition(current, target, "alasan")
+        assert caught.value.slug == "invalid-transition"
+
+
+def test_reasons_are_required_only_for_dormancy_and_dissolution() -> None:
+    domain.check_transition("calon", "aktif", None)
+    pairs: tuple[tuple[KimStatus, KimStatus], ...] = (
+        ("aktif", "tidak_aktif"),
+        ("calon", "dibubarkan"),
+    )
+    for current, target in pairs:
+        with pytest.raises(InvalidInput, match="A reason is required"):
+            domain.check_transition(current, target, "  ")
+
+
+def test_activation_gaps_name_what_is_missing() -> None:
+    rules = domain.Rules(kabupaten_code="35.02")
+    assert domain.activation_gaps(rules, {"ketua", "sekretaris", "bendahara"}, 3) == []
+    assert domain.activation_gaps(rules, {"ketua"}, 5) == [
+        "no current holder for the required position(s) sekretaris, bendahara"
+    ]
+    assert domain.activation_gaps(rules, {"ketua", "sekretaris", "bendahara"}, 2) == [
+        "it has 2 current member(s) but needs at least 3"
+    ]
+
+
+def test_rules_validation_orders_positions_and_checks_bounds() -> None:
+    positions = domain.validate_rules(
+        max_kim_per_village=1,
+        required_positions=["bendahara", "ketua"],
+        min_members=2,
+        max_members=10,
+        dormant_after_days=30,
+    )
+    assert positions == ("ketua", "bendahara")
+    with pytest.raises(InvalidInput, match="max_members must be at least min_members"):
+        domain.validate_rules(
+            max_kim_per_village=1,
+            required_positions=[],
+            min_members=5,
+            max_members=4,
+            dormant_after_days=30,
+        )
+
+
+def test_the_narrowest_region_filter() -> None:
+    assert domain.narrowest_region([None, None]) is None
+    assert domain.narrowest_region(["35", "35.02", None, "35.02.01"]) == "35.02.01"
+    assert domain.narrowest_region(["35.02.01", "35.02"]) == "35.02.01"
+    with pytest.raises(domain.EmptyFilter):
+        domain.narrowest_region(["35.02", "35.19.01"])
+    with pytest.raises(domain.EmptyFilter):
+        domain.narrowest_region(["35.02", "35.021"])
+
+
+def test_public_text_masks_personal_data() -> None:
+    masked = domain.public_text("Ketua Pak Budi Santoso pindah, HP 081234567890")
+    assert masked is not None
+    assert "081234567890" not in masked
+    assert "Budi" not in masked
+    assert domain.public_text("Tidak ada kegiatan selama 6 bulan") == (
+        "Tidak ada kegiatan selama 6 bulan"
+    )
+    assert domain.public_text("   ") is None
+
+
+def test_leaving_day() -> None:
+    start = date(2024, 1, 1)
+    assert domain.leaving_day(start, None, TODAY) == TODAY
+    assert domain.leaving_day(date(2026, 7, 1), None, TODAY) == date(2026, 7, 1)
+    assert domain.leaving_day(start, date(2025, 1, 1), TODAY) == date(2025, 1, 1)
+    with pytest.raises(InvalidInput, match="before the member's term_start"):
+        domain.leaving_day(start, date(2023, 12, 31), TODAY)
+    with pytest.raises(InvalidInput, match="future"):
+        domain.leaving_day(start, date(2026, 6, 16), TODAY)
+
+
+def anggota(nik: str) -> Person:
+    return check_person(nik, gender=None, birth_year=None, position="anggota", today=TODAY)
+
+
+def test_check_person_derives_and_compares() -> None:
+    woman = check_person(
+        "3502 0145 1190 0002", gender=None, birth_year=None, position="ketua", today=TODAY
+    )
+    assert (woman.nik, woman.gender, woman.birth_year) == ("3502014511900002", "P", 1990)
+    with pytest.raises(InvalidInput, match="gender does not match") as caught:
+        check_person("3502014511900002", gender="L", birth_year=None, position="ketua", today=TODAY)
+    assert "3502014511900002" not in caught.value.detail
+    # Two-digit years: 26 is 2026 on 2026-06-15, so 2026-12-31 is a future birth date.
+    with pytest.raises(InvalidInput, match="in the future"):
+        anggota("3502013112260001")
+    # 13 years old on the birthday itself, not the day before.
+    assert anggota("3502011506130001").birth_year == 2013
+    with pytest.raises(InvalidInput, match="at least 13"):
+        anggota("3502011606130001")
+
+
+def test_masking_and_flags() -> None:
+    assert mask_nik("3502011705800001") == "3502********0001"
+    assert nik_region_known("3502011705800001") is True
+    assert nik_region_known("3502991705800001") is False
+    assert normalise_phone("0812-3456-7890") == "+6281234567890"
+    with pytest.raises(InvalidInput):
+        normalise_phone("12345")
+
+
+def test_if_match_parsing() -> None:
+    assert parse_if_match(None) is None
+    assert parse_if_match('"3"') == frozenset({3})
+    assert parse_if_match('W/"3", "4"') == frozenset({3, 4})
+    assert parse_if_match("3") == frozenset()  # unquoted: matches nothing (412)
+    with pytest.raises(Problem) as caught:
+        require_if_match(None)
+    assert caught.value.status == 428
+    with pytest.raises(Problem):
+        parse_if_match("*")
+    with pytest.raises(StaleVersion):
+        domain.ensure_version(2, frozenset({1}), "KIM")
