@@ -66,14 +66,15 @@ def _run_seeders(args: argparse.Namespace, env: dict[str, str]) -> None:
         seeder(args, env)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def run_up(args: argparse.Namespace) -> int:
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C and SIGTERM both end in the ``finally`` below. SIGINT is set explicitly:
+    # a shell starting us in the background would otherwise leave it ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack(name="run", ports=RUN_PORTS)
     defs = services_at(args.base_port)
     services: list[ServiceProcess] = []
@@ -92,19 +93,21 @@ def run_up(args: argparse.Namespace) -> int:
         if not args.no_seed:
             _run_seeders(args, env)
         print(_banner(stack, defs), flush=True)
-        while not stopping:
+        while True:
             dead = [p.service.name for p in services if not p.alive()]
             if dead:
                 _say(f"layanan berhenti tak terduga: {', '.join(dead)} (lihat log)")
                 return 1
             time.sleep(0.5)
-        return 0
     except KeyboardInterrupt:
         return 0
     except StartupError as exc:
         _say(f"gagal menyalakan: {exc}")
         return 1
     finally:
+        # A second Ctrl-C must not leave Kafka or PostgreSQL running: stop() has its own timeouts.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("menghentikan layanan, Kafka dan PostgreSQL …")
         for proc in reversed(services):
             proc.stop()
