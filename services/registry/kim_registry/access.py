@@ -44,6 +44,11 @@ def staff_sees(principal: Principal, region_code: str) -> bool:
     return is_staff(principal) and principal.can_access_region(region_code)
 
 
+def is_own_pengelola(principal: Principal, kim_id: str) -> bool:
+    """Whether ``principal`` is a pengelola of the KIM ``kim_id`` (its ``kim_ids`` claim)."""
+    return principal.has_any_role(PENGELOLA_KIM) and kim_id in principal.kim_ids
+
+
 def ensure_staff_sees(principal: Principal, region_code: str, what: str = "resource") -> None:
     """404 (not 403) for another tenant's resource, so its existence does not leak."""
     if not staff_sees(principal, region_code):
@@ -54,7 +59,7 @@ def ensure_can_edit_kim(principal: Principal, kim_id: str, village_code: str) ->
     """Staff of the KIM's region, or the KIM's own pengelola; others get 404 or 403."""
     if staff_sees(principal, village_code):
         return
-    if principal.has_any_role(PENGELOLA_KIM) and kim_id in principal.kim_ids:
+    if is_own_pengelola(principal, kim_id):
         return
     if principal.has_any_role(PENGELOLA_KIM) and principal.can_access_region(village_code):
         raise Forbidden("Only the KIM's own pengelola or Diskominfo staff may change it.")

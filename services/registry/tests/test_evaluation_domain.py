@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from kim_registry.clock import WIB
 from kim_registry.evaluation.domain import (
     DEFAULT_BANDS,
     DEFAULT_CRITERIA,
-    WIB,
     Band,
     Criterion,
     band_for,

@@ -1,9 +1,17 @@
-"""HTTP/ops kit: problem details, idempotency keys, health, metrics, tracing.
+"""HTTP/ops kit: problem details, ETag/If-Match, idempotency keys, health, metrics, tracing.
 
 Import from the submodules (``kim_shared.http.problems`` ...) or from here.
 """
 
 from kim_shared.http.app import install_http_kit
+from kim_shared.http.concurrency import (
+    IfMatch,
+    check_if_match,
+    etag,
+    parse_if_match,
+    require_if_match,
+    with_etag,
+)
 from kim_shared.http.health import (
     Check,
     CheckResult,
@@ -31,6 +39,7 @@ from kim_shared.http.problems import (
     precondition_failed,
     precondition_required,
     problem_from_db_error,
+    problem_from_domain_error,
     unprocessable,
 )
 from kim_shared.http.tracing import TracingMiddleware
@@ -42,14 +51,17 @@ __all__ = [
     "HealthChecks",
     "IdempotencyKey",
     "IdempotencySlot",
+    "IfMatch",
     "MetricsMiddleware",
     "Problem",
     "ServiceMetrics",
     "TracingMiddleware",
     "bad_request",
     "broker_check",
+    "check_if_match",
     "conflict",
     "database_check",
+    "etag",
     "health_router",
     "idempotency_scope",
     "idempotent",
@@ -58,9 +70,13 @@ __all__ = [
     "metrics_router",
     "not_found",
     "outbox_backlog_check",
+    "parse_if_match",
     "precondition_failed",
     "precondition_required",
     "problem_from_db_error",
+    "problem_from_domain_error",
     "purge_idempotency_keys",
+    "require_if_match",
     "unprocessable",
+    "with_etag",
 ]

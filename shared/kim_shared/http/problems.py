@@ -1,7 +1,8 @@
 """RFC 9457 problem details (``application/problem+json``) for every error answer.
 
 Routes and handlers ``raise Problem(...)`` (or a helper: :func:`not_found`,
-:func:`conflict`, :func:`precondition_failed`, ...). :func:`install_problem_handlers`
+:func:`conflict`, :func:`precondition_failed`, ...) or an HTTP-free
+:class:`~kim_shared.errors.DomainError`. :func:`install_problem_handlers`
 renders those, request validation errors (422 with an ``errors`` list), Starlette
 HTTP errors (404 unknown route, 405, ...), PostgreSQL constraint and data errors
 (409/422, so bad input is never a 500) and, last, any unexpected exception (500
@@ -25,6 +26,15 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kim_shared.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    StaleVersion,
+    VersionRequired,
+)
+from kim_shared.http.concurrency import MISSING, etag
 from kim_shared.logging import current_trace
 
 PROBLEM_JSON = "application/problem+json"
@@ -135,13 +145,30 @@ def precondition_failed(detail: str | None = None, *, etag: str | None = None) -
 
 def precondition_required(detail: str | None = None) -> Problem:
     """428: an update without ``If-Match`` (lost-update protection is mandatory)."""
-    return Problem(
-        428,
-        detail
-        or "This update needs an If-Match header carrying the ETag you last read, so that "
-        "concurrent changes are not overwritten.",
-        slug="precondition-required",
-    )
+    return Problem(428, detail or MISSING, slug="precondition-required")
+
+
+# --- domain errors ----------------------------------------------------------------------
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Conflict: 409,
+    Invalid: 422,
+    NotFound: 404,
+    VersionRequired: 428,
+    StaleVersion: 412,
+}
+
+
+def problem_from_domain_error(exc: DomainError) -> Problem:
+    """The problem for a :class:`DomainError`: 409/422/404/428/412 by class, else 400.
+
+    ``field`` becomes an ``errors`` entry as in validation errors; a
+    :class:`StaleVersion` answer carries the current ``ETag``.
+    """
+    status = next((_DOMAIN_STATUS[c] for c in type(exc).__mro__ if c in _DOMAIN_STATUS), 400)
+    extensions = {"errors": [{"field": exc.field, "message": exc.detail}]} if exc.field else None
+    headers = {"ETag": etag(exc.current_version)} if isinstance(exc, StaleVersion) else None
+    return Problem(status, exc.detail, slug=exc.slug, extensions=extensions, headers=headers)
 
 
 # --- validation errors ----------------------------------------------------------------
@@ -283,6 +310,11 @@ async def _problem_handler(request: Request, exc: Exception) -> Response:
     return exc.response(request.url.path)
 
 
+async def _domain_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem_from_domain_error(exc).response(request.url.path)
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     return validation_problem(exc.errors()).response(request.url.path)
@@ -374,6 +406,7 @@ def install_problem_handlers(
     middleware that should see the 500 answers (``install_http_kit`` does).
     """
     app.add_exception_handler(Problem, _problem_handler)
+    app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(HTTPException, _http_exception_handler)
     db_handler = _db_handler(constraint_messages)

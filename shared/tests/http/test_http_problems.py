@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from kim_shared.errors import Conflict, DomainError, Invalid, NotFound, StaleVersion
 from kim_shared.http.problems import (
     PROBLEM_JSON,
     Problem,
@@ -19,6 +20,7 @@ from kim_shared.http.problems import (
     precondition_failed,
     precondition_required,
     problem_from_db_error,
+    problem_from_domain_error,
 )
 
 
@@ -65,6 +67,10 @@ def make_app() -> FastAPI:
             raise pg_error(
                 **{**DUPLICATE, "n": "kim_code_key", "D": "Key (code)=(x) already exists."}
             )
+        if kim_id == 4090:
+            raise Conflict("The KIM is dissolved.", slug="kim-dissolved")
+        if kim_id == 4220:
+            raise Invalid("founded_on lies in the future.", field="body.founded_on")
         if kim_id == 500:
             raise RuntimeError("secret connection string postgres://admin:hunter2@db")
         return {"id": kim_id}
@@ -252,3 +258,37 @@ def test_problem_extensions_and_about_blank() -> None:
     }
     assert Problem(503).body()["type"] == "about:blank"
     assert Problem(503).body()["title"] == "Service Unavailable"
+
+
+async def test_domain_errors_are_rendered(client: httpx.AsyncClient) -> None:
+    conflict = assert_problem(await client.get("/kims/4090"), 409)
+    assert conflict == {
+        "type": "https://kim.example/problems/kim-dissolved",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "The KIM is dissolved.",
+        "instance": "/kims/4090",
+    }
+    invalid = assert_problem(await client.get("/kims/4220"), 422)
+    assert invalid["type"] == "https://kim.example/problems/unprocessable"
+    assert invalid["errors"] == [
+        {"field": "body.founded_on", "message": "founded_on lies in the future."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "slug"),
+    [
+        (DomainError("Not allowed."), 400, "bad-request"),
+        (Conflict("Taken."), 409, "conflict"),
+        (Invalid("Bad value."), 422, "unprocessable"),
+        (NotFound("Region 35.99 was not found."), 404, "not-found"),
+        (StaleVersion(4, "member"), 412, "precondition-failed"),
+    ],
+)
+def test_domain_error_statuses(error: DomainError, status: int, slug: str) -> None:
+    problem = problem_from_domain_error(error)
+    assert (problem.status, problem.type) == (status, f"https://kim.example/problems/{slug}")
+    assert problem.detail == error.detail
+    assert "errors" not in problem.body()
+    assert problem.headers == ({"ETag": '"4"'} if status == 412 else {})

@@ -11,11 +11,7 @@ from kim_registry.coverage import repository as repo
 from kim_registry.coverage.schemas import TargetCreate
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.http.problems import unprocessable
-
-
-def _invalid(field: str, message: str) -> Exception:
-    return unprocessable(message, [{"field": f"body.{field}", "message": message}])
+from kim_shared.errors import Invalid
 
 
 async def create_target(
@@ -25,22 +21,22 @@ async def create_target(
     ensure_staff_sees(principal, body.region_code, "region")
     region = await repo.region_villages(conn, body.region_code)
     if region is None:
-        raise _invalid("region_code", f"{body.region_code} is not a known region.")
+        raise Invalid(f"{body.region_code} is not a known region.", field="body.region_code")
     if body.per_kecamatan and region["level"] == 3:
-        raise _invalid(
-            "per_kecamatan",
+        raise Invalid(
             "per_kecamatan targets are set on a provinsi or kabupaten/kota for each kecamatan "
             f"below it; {region['name']} is itself a kecamatan: set a plain target.",
+            field="body.per_kecamatan",
         )
     if (
         not body.per_kecamatan
         and body.villages_target is not None
         and body.villages_target > region["villages"]
     ):
-        raise _invalid(
-            "villages_target",
+        raise Invalid(
             f"{region['name']} ({body.region_code}) has {region['villages']} desa and "
             f"kelurahan; a target of {body.villages_target} villages cannot be reached.",
+            field="body.villages_target",
         )
     return await repo.insert_target(
         conn,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
+from kim_registry.clock import today as today_wib
 from kim_registry.coverage import domain
 from kim_registry.coverage import repository as repo
 from kim_registry.coverage.schemas import (
@@ -17,9 +18,8 @@ from kim_registry.coverage.schemas import (
     Target,
     TargetList,
 )
-from kim_registry.evaluation.domain import today as today_wib
 from kim_shared.db import Connection
-from kim_shared.http.problems import not_found, unprocessable
+from kim_shared.errors import Invalid, NotFound
 
 RowsAre = Literal["kabupaten", "kecamatan", "village"]
 ROWS_ARE: dict[int, RowsAre] = {1: "kabupaten", 2: "kecamatan", 3: "village"}
@@ -108,12 +108,12 @@ async def coverage(
     not: thousands of rows for a public endpoint; ask per kabupaten)."""
     level = code.count(".") + 1
     if level > 3:
-        raise unprocessable(
+        raise Invalid(
             f"{code} is a desa/kelurahan; coverage is given for a provinsi, kabupaten/kota or "
             f"kecamatan (see /coverage/{code.rsplit('.', 1)[0]} for its KIM)."
         )
     if villages and level == 1:
-        raise unprocessable(
+        raise Invalid(
             "villages=true lists every desa/kelurahan of a kabupaten/kota or kecamatan; for a "
             f"provinsi ask per kabupaten/kota (/coverage/{code}.NN?villages=true)."
         )
@@ -125,7 +125,7 @@ async def coverage(
         row = await repo.area_coverage(conn, code)
     region = row["region"]
     if region is None:
-        raise not_found(f"Region {code}")
+        raise NotFound(f"Region {code} was not found.")
     targets = [repo.target_from_json(t) for t in row["targets"]]
     rows_are: RowsAre
     if per_village:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from kim_registry.access import KimEditor, Operator, ensure_staff_sees
 from kim_registry.evaluation import handlers, queries
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import DEFAULT_BANDS, DEFAULT_CRITERIA
-from kim_registry.evaluation.etag import etag
 from kim_registry.evaluation.schemas import (
     ActivityReport,
     BandOut,
@@ -34,13 +33,13 @@ from kim_registry.evaluation.schemas import (
     Template,
     period_from_row,
 )
+from kim_shared.http.concurrency import IfMatch, etag
 from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
 from kim_shared.http.problems import unprocessable
 from kim_shared.service import Pool, Source
 
 router = APIRouter()
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 KabupatenParam = Annotated[
     str | None,
     Query(

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
 
@@ -49,24 +49,8 @@ ACTIVITY_KINDS: tuple[str, ...] = get_args(ActivityKind)
 LIFE_SIGNS: frozenset[str] = frozenset(ACTIVITY_KINDS) - {"article_rejected"}
 """Kinds that count as activity for dormancy and evaluation."""
 
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Periods and "today" are in Western Indonesian Time (no daylight saving)."""
-
 Source = Literal["jury", "auto"]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-
-
-# --- calendar ----------------------------------------------------------------------------
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight WIB at the start of ``day``."""
-    return datetime.combine(day, time(0), tzinfo=WIB)
-
-
-def today(now: datetime | None = None) -> date:
-    """The calendar date in WIB."""
-    return (now or datetime.now(UTC)).astimezone(WIB).date()
 
 
 # --- criteria and bands ----------------------------------------------------------------

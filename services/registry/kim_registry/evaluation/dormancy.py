@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kim_registry.evaluation.domain import start_of_day
+from kim_registry.clock import start_of_day
 
 DEFAULT_DORMANT_AFTER_DAYS = 180
 

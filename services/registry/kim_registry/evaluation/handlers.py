@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from kim_registry.access import ensure_staff_sees
+from kim_registry.clock import start_of_day, today
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import (
     DEFAULT_BANDS,
@@ -28,10 +29,7 @@ from kim_registry.evaluation.domain import (
     evaluate,
     jury_score_issues,
     period_issues,
-    start_of_day,
-    today,
 )
-from kim_registry.evaluation.etag import check_if_match
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
@@ -45,6 +43,7 @@ from kim_shared.events.types.activity import (
     TrainingAttended,
 )
 from kim_shared.events.types.registry import KimEvaluated
+from kim_shared.http.concurrency import check_if_match
 from kim_shared.http.problems import Problem, conflict, not_found, unprocessable
 from kim_shared.inbox import EventMeta, PermanentError
 from kim_shared.outbox import EventSource, add_many
@@ -185,7 +184,8 @@ async def put_scores(
     kim = await period_kim(conn, period, kim_id)
     if kim["status"] == "dibubarkan":
         raise conflict(f"KIM {kim_id} is dissolved (dibubarkan); it is not evaluated.")
-    check_if_match(if_match, await repo.sheet_version(conn, period_id, kim_id, for_update=True))
+    version = await repo.sheet_version(conn, period_id, kim_id, for_update=True)
+    check_if_match(if_match, version, what="score sheet")
     issues = jury_score_issues(criteria_of(period), body.scores)
     issues += [
         Issue(f"notes.{key}", "A note belongs to a criterion scored in the same request.")
@@ -214,7 +214,7 @@ async def finalize(
 ) -> Finalized:
     """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events."""
     period = await visible_period(conn, principal, period_id, lock="UPDATE")
-    check_if_match(if_match, period["version"], required=False)
+    check_if_match(if_match, period["version"], required=False, what="evaluation period")
     if period["status"] == "finalized":
         when = period["finalized_at"].date().isoformat()
         raise conflict(

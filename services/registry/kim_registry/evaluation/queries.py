@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from kim_registry.access import ensure_staff_sees, staff_sees
+from kim_registry.access import ensure_staff_sees, is_own_pengelola, staff_sees
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import Result, ranks
 from kim_registry.evaluation.dormancy import active_since, dormancy
@@ -24,7 +24,7 @@ from kim_registry.evaluation.schemas import (
     ScoreSheet,
     period_from_row,
 )
-from kim_shared.auth import PENGELOLA_KIM, Principal
+from kim_shared.auth import Principal
 from kim_shared.db import Connection
 from kim_shared.http.problems import conflict, not_found
 
@@ -81,8 +81,9 @@ async def kim_activity(
     now = datetime.now(UTC)
     rows = await repo.activity_report(conn, since=now - timedelta(days=window_days), kim_id=kim_id)
     row = rows[0] if rows else None
-    own = principal.has_any_role(PENGELOLA_KIM) and str(kim_id) in principal.kim_ids
-    if row is None or not (own or staff_sees(principal, row["village_code"])):
+    if row is None or not (
+        is_own_pengelola(principal, str(kim_id)) or staff_sees(principal, row["village_code"])
+    ):
         raise not_found(f"KIM {kim_id}")
     days = await repo.dormant_after_days(conn, row["kabupaten_code"])
     summary = _kim_activity(row, days, now)

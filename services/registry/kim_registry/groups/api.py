@@ -10,20 +10,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
 from kim_registry.access import KimEditor, Operator, ensure_can_edit_kim, is_staff
+from kim_registry.clock import today
 from kim_registry.groups import handlers, queries
 from kim_registry.groups.domain import EmptyFilter, narrowest_region
 from kim_registry.groups.members_api import router as members_router
 from kim_registry.groups.repository import KimFilter, KimRow, list_history
-from kim_registry.groups.routing import (
-    GroupsRoute,
-    IfMatch,
-    parse_if_match,
-    require_if_match,
-    today,
-)
 from kim_registry.groups.rules_api import router as rules_router
 from kim_registry.groups.schemas import (
     KimCreate,
@@ -34,30 +27,27 @@ from kim_registry.groups.schemas import (
     StatusChange,
     StatusEntry,
 )
-from kim_registry.groups.views import audience, etag, history_entry
+from kim_registry.groups.views import audience, history_entry
 from kim_shared.auth import CurrentPrincipal, NotFound, OptionalPrincipal, Principal
 from kim_shared.db import Connection
 from kim_shared.events.types.registry import KimStatus
+from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
 from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
 from kim_shared.service import Pool, Source
 
-router = APIRouter(route_class=GroupsRoute, tags=["kim"])
+router = APIRouter(tags=["kim"])
 
 _KABUPATEN = r"^\d{2}\.\d{2}$"
 _KECAMATAN = r"^\d{2}\.\d{2}\.\d{2}$"
 _VILLAGE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 
 
-async def _respond(
-    conn: Connection, principal: Principal | None, kim: KimRow, status: int = 200
-) -> JSONResponse:
+async def _respond(conn: Connection, principal: Principal | None, kim: KimRow) -> Response:
+    """The KIM as the caller's audience sees it, with its ETag (404 for another tenant)."""
     view = audience(principal, kim)
     if view is None:
         raise NotFound(handlers.KIM_NOT_FOUND)
-    body = await queries.kim_view(conn, kim, view, today())
-    return JSONResponse(
-        body.model_dump(mode="json"), status_code=status, headers={"ETag": etag(kim.version)}
-    )
+    return with_etag(await queries.kim_view(conn, kim, view, today()), kim.version)
 
 
 @router.get("/kim", response_model=KimPage, summary="Directory of KIM (public fields)")

@@ -26,7 +26,7 @@ from typing import Final, get_args
 
 from lokal.samaran import mask_pii
 
-from kim_registry.groups.errors import InvalidInput, RuleConflict, StaleVersion
+from kim_shared.errors import Conflict, Invalid
 from kim_shared.events.types.registry import KimStatus, Position
 
 STATUSES: Final[tuple[KimStatus, ...]] = get_args(KimStatus)
@@ -51,41 +51,33 @@ MAX_MEMBERS_LIMIT: Final = 10_000
 
 
 def check_transition(current: KimStatus, target: KimStatus, reason: str | None) -> None:
-    """Raise :class:`RuleConflict` for a transition the lifecycle does not allow."""
+    """Raise :class:`Conflict` for a transition the lifecycle does not allow."""
     if current == target:
-        raise RuleConflict(f"The KIM is already '{current}'.", slug="invalid-transition")
+        raise Conflict(f"The KIM is already '{current}'.", slug="invalid-transition")
     allowed = TRANSITIONS[current]
     if target not in allowed:
         if not allowed:
-            raise RuleConflict(
+            raise Conflict(
                 f"The KIM is dissolved ('{current}'), which is final: it cannot move to "
                 f"'{target}'. Form a new KIM instead.",
                 slug="invalid-transition",
             )
-        raise RuleConflict(
+        raise Conflict(
             f"A KIM in status '{current}' cannot move to '{target}'; allowed next statuses: "
             f"{', '.join(allowed)}.",
             slug="invalid-transition",
         )
     if target in REASON_REQUIRED and not (reason and reason.strip()):
-        raise InvalidInput(
-            f"A reason is required to move a KIM to '{target}'.", field="body.reason"
-        )
+        raise Invalid(f"A reason is required to move a KIM to '{target}'.", field="body.reason")
 
 
 def ensure_not_dissolved(status: KimStatus, action: str) -> None:
     """A dissolved KIM is read-only."""
     if status == "dibubarkan":
-        raise RuleConflict(
+        raise Conflict(
             f"The KIM is dissolved (dibubarkan); {action} is no longer possible.",
             slug="kim-dissolved",
         )
-
-
-def ensure_version(current: int, expected: frozenset[int], what: str) -> None:
-    """``expected`` are the versions named by ``If-Match``; 412 unless one is current."""
-    if current not in expected:
-        raise StaleVersion(current, what)
 
 
 # --- per-kabupaten rules -------------------------------------------------------------------
@@ -145,7 +137,7 @@ def validate_rules(
         errors.append(("dormant_after_days", "must be between 7 and 3650"))
     if errors:
         field, message = errors[0]
-        raise InvalidInput(f"Invalid rules: {field} {message}.", field=f"body.{field}")
+        raise Invalid(f"Invalid rules: {field} {message}.", field=f"body.{field}")
     return tuple(p for p in OFFICER_POSITIONS if p in required_positions)
 
 
@@ -153,7 +145,7 @@ def ensure_village_capacity(village_label: str, occupying: int, rules: Rules) ->
     """409 when the village already has as many KIM as the kabupaten allows."""
     if occupying >= rules.max_kim_per_village:
         allowed = rules.max_kim_per_village
-        raise RuleConflict(
+        raise Conflict(
             f"{village_label} already has {occupying} KIM that is proposed, active or dormant "
             f"(calon, aktif or tidak_aktif); the rules of kabupaten {rules.kabupaten_code} allow "
             f"{allowed} per village. Dissolve the existing KIM first or raise "
@@ -179,7 +171,7 @@ def activation_gaps(rules: Rules, filled: Iterable[str], member_count: int) -> l
 def ensure_can_activate(rules: Rules, filled: Iterable[str], member_count: int) -> None:
     gaps = activation_gaps(rules, filled, member_count)
     if gaps:
-        raise RuleConflict(
+        raise Conflict(
             f"The KIM cannot become 'aktif': {'; '.join(gaps)} (rules of kabupaten "
             f"{rules.kabupaten_code}).",
             slug="activation-requirements",
@@ -188,7 +180,7 @@ def ensure_can_activate(rules: Rules, filled: Iterable[str], member_count: int) 
 
 def ensure_room_for_member(rules: Rules, member_count: int) -> None:
     if member_count >= rules.max_members:
-        raise RuleConflict(
+        raise Conflict(
             f"The KIM already has {member_count} current members, the maximum the rules of "
             f"kabupaten {rules.kabupaten_code} allow.",
             slug="members-full",
@@ -205,11 +197,9 @@ def check_term(
     today: date,
 ) -> None:
     if term_end is not None and term_end < term_start:
-        raise InvalidInput("term_end must not be before term_start.", field="body.term_end")
+        raise Invalid("term_end must not be before term_start.", field="body.term_end")
     if sk_date is not None and sk_date > today:
-        raise InvalidInput(
-            "appointment_sk_date lies in the future.", field="body.appointment_sk_date"
-        )
+        raise Invalid("appointment_sk_date lies in the future.", field="body.appointment_sk_date")
 
 
 def leaving_day(term_start: date, left_on: date | None, today: date) -> date:
@@ -221,11 +211,9 @@ def leaving_day(term_start: date, left_on: date | None, today: date) -> date:
     if left_on is None:
         return latest
     if left_on < term_start:
-        raise InvalidInput(
-            "left_on must not be before the member's term_start.", field="body.left_on"
-        )
+        raise Invalid("left_on must not be before the member's term_start.", field="body.left_on")
     if left_on > latest:
-        raise InvalidInput(
+        raise Invalid(
             "left_on lies in the future; end the membership on or after that day.",
             field="body.left_on",
         )
@@ -245,11 +233,11 @@ def check_profile(
 ) -> None:
     """Dates are not in the future; SK date and issuer come with an SK number."""
     if founded_on is not None and founded_on > today:
-        raise InvalidInput("founded_on lies in the future.", field="body.founded_on")
+        raise Invalid("founded_on lies in the future.", field="body.founded_on")
     if sk_date is not None and sk_date > today:
-        raise InvalidInput("sk_date lies in the future.", field="body.sk_date")
+        raise Invalid("sk_date lies in the future.", field="body.sk_date")
     if sk_number is None and (sk_date is not None or sk_issuer is not None):
-        raise InvalidInput(
+        raise Invalid(
             "sk_date and sk_issuer describe a decree: give its sk_number too.",
             field="body.sk_number",
         )

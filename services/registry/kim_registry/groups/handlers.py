@@ -17,11 +17,11 @@ from kim_registry.access import ensure_can_edit_kim, ensure_staff_sees, kabupate
 from kim_registry.groups import domain
 from kim_registry.groups import member_repository as members
 from kim_registry.groups import repository as repo
-from kim_registry.groups.errors import InvalidInput, StaleVersion
 from kim_registry.groups.repository import KimRow
 from kim_registry.groups.schemas import KimCreate, KimPatch, RulesPut
 from kim_shared.auth import Forbidden, NotFound, Principal
 from kim_shared.db import Connection
+from kim_shared.errors import Invalid, StaleVersion, ensure_version
 from kim_shared.events.base import Event
 from kim_shared.events.types.registry import (
     KimFormed,
@@ -53,7 +53,7 @@ async def form_kim(
     """Propose a KIM (status ``calon``) for a desa/kelurahan of the caller's region."""
     village = await repo.lock_village(conn, body.village_code)
     if village is None or village.level != 4 or not village.active:
-        raise InvalidInput(
+        raise Invalid(
             f"Unknown village code {body.village_code}: it is not an active desa or kelurahan "
             "in the Kemendagri regions.",
             slug="unknown-village",
@@ -117,7 +117,7 @@ async def update_profile(
     """Change profile fields (staff of the region or the KIM's own pengelola)."""
     kim = await load_kim(conn, kim_id, lock=True)
     ensure_can_edit_kim(principal, str(kim.id), kim.village_code)
-    domain.ensure_version(kim.version, expected, "KIM")
+    ensure_version(kim.version, expected, "KIM")
     domain.ensure_not_dissolved(kim.status, "changing its profile")
     current: dict[str, Any] = {c: getattr(kim, c) for c in repo.PROFILE_COLUMNS}
     sent = patch.model_dump(include=patch.model_fields_set)
@@ -166,8 +166,7 @@ async def change_status(
     """
     kim = await load_kim(conn, kim_id, lock=True)
     ensure_staff_sees(principal, kim.village_code, "KIM")
-    if expected is not None:
-        domain.ensure_version(kim.version, expected, "KIM")
+    ensure_version(kim.version, expected, "KIM")
     domain.check_transition(kim.status, target, reason)
     if target == "aktif":
         rules = await repo.get_rules(conn, kim.kabupaten_code)
@@ -227,7 +226,7 @@ async def put_rules(
     """Replace a kabupaten's rules; ``If-Match: "0"`` while the defaults apply."""
     await ensure_kabupaten(conn, principal, code)
     current = await repo.get_rules(conn, code, lock=True)
-    domain.ensure_version(current.version, expected, "rules")
+    ensure_version(current.version, expected, "rules")
     positions = domain.validate_rules(
         max_kim_per_village=body.max_kim_per_village,
         required_positions=body.required_positions,

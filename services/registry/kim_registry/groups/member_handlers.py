@@ -18,7 +18,6 @@ from kim_registry.access import ensure_can_edit_kim
 from kim_registry.groups import domain
 from kim_registry.groups import member_repository as members
 from kim_registry.groups import repository as repo
-from kim_registry.groups.errors import RuleConflict
 from kim_registry.groups.handlers import load_kim, stage
 from kim_registry.groups.member_repository import MEMBER_COLUMNS, MemberRow
 from kim_registry.groups.nik import check_person, normalise_phone
@@ -26,6 +25,7 @@ from kim_registry.groups.repository import KimRow
 from kim_registry.groups.schemas import MemberCreate, MemberEnd, MemberPatch
 from kim_shared.auth import NotFound, Principal
 from kim_shared.db import Connection
+from kim_shared.errors import Conflict, ensure_version
 from kim_shared.events.types.registry import MemberChanged, MemberJoined, MemberLeft
 from kim_shared.outbox import EventSource
 
@@ -46,7 +46,7 @@ async def _unique_person(
 ) -> None:
     existing = await members.member_with_nik(conn, kim_id, nik, other_than=other_than)
     if existing is not None:
-        raise RuleConflict(
+        raise Conflict(
             f"This person (same NIK) is already a current member of the KIM as member "
             f"{existing}; change that membership instead.",
             slug="duplicate-member",
@@ -60,7 +60,7 @@ async def _free_position(
         return
     holder = await members.holder_of(conn, kim_id, position, other_than=other_than)
     if holder is not None:
-        raise RuleConflict(
+        raise Conflict(
             f"The position {position} is already held by member {holder}; end that "
             "membership or change its position first (one holder per officer position).",
             slug="position-taken",
@@ -125,10 +125,9 @@ async def _current_member(
     member = await members.get_member(conn, kim.id, member_id, lock=True)
     if member is None:
         raise NotFound(MEMBER_NOT_FOUND)
-    if expected is not None:
-        domain.ensure_version(member.version, expected, "member")
+    ensure_version(member.version, expected, "member")
     if member.left_on is not None:
-        raise RuleConflict(
+        raise Conflict(
             f"This membership already ended on {member.left_on.isoformat()}; add the person "
             "again for a new term.",
             slug="membership-ended",

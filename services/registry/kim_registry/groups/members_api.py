@@ -10,21 +10,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
-from fastapi.responses import JSONResponse
 
 from kim_registry.access import KimEditor, ensure_can_edit_kim
+from kim_registry.clock import today
 from kim_registry.groups import member_handlers
 from kim_registry.groups import member_repository as members
 from kim_registry.groups.handlers import KIM_NOT_FOUND, load_kim
 from kim_registry.groups.member_repository import MemberRow
 from kim_registry.groups.repository import KimRow
-from kim_registry.groups.routing import (
-    GroupsRoute,
-    IfMatch,
-    parse_if_match,
-    require_if_match,
-    today,
-)
 from kim_registry.groups.schemas import (
     MemberCreate,
     MemberEnd,
@@ -32,12 +25,13 @@ from kim_registry.groups.schemas import (
     MemberPatch,
     MemberView,
 )
-from kim_registry.groups.views import audience, etag, member
+from kim_registry.groups.views import audience, member
 from kim_shared.auth import CurrentPrincipal, NotFound, Principal
+from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
 from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
 from kim_shared.service import Pool, Source
 
-router = APIRouter(route_class=GroupsRoute, tags=["members"])
+router = APIRouter(tags=["members"])
 
 
 def _view(principal: Principal, kim: KimRow, row: MemberRow) -> MemberView:
@@ -47,12 +41,8 @@ def _view(principal: Principal, kim: KimRow, row: MemberRow) -> MemberView:
     return member(row, view)
 
 
-def _respond(principal: Principal, kim: KimRow, row: MemberRow, status: int = 200) -> Response:
-    return JSONResponse(
-        _view(principal, kim, row).model_dump(mode="json"),
-        status_code=status,
-        headers={"ETag": etag(row.version)},
-    )
+def _respond(principal: Principal, kim: KimRow, row: MemberRow) -> Response:
+    return with_etag(_view(principal, kim, row), row.version)
 
 
 @router.get("/kim/{kim_id:uuid}/members", response_model=MemberList, summary="Members of a KIM")

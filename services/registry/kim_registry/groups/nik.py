@@ -30,7 +30,7 @@ from lokal.phone import parse_phone
 from lokal.samaran import partial_mask
 from lokal.wilayah import wilayah_name
 
-from kim_registry.groups.errors import InvalidInput
+from kim_shared.errors import Invalid
 
 Gender = Literal["L", "P"]
 
@@ -73,39 +73,39 @@ def check_person(
     position: str,
     today: date,
 ) -> Person:
-    """Validate the NIK against the stated gender/birth year; :class:`InvalidInput` if not."""
+    """Validate the NIK against the stated gender/birth year; :class:`Invalid` if not."""
     info = parse_nik(nik, lookup_wilayah=wilayah_name, reference_date=today)
     if info.errors:
         code = info.errors[0].code
-        raise InvalidInput(
+        raise Invalid(
             _NIK_ERRORS.get(code, "The NIK is not valid."), slug="invalid-nik", field="body.nik"
         )
     if info.nik is None or info.birth_date is None or info.gender is None:  # pragma: no cover
-        raise InvalidInput("The NIK is not valid.", slug="invalid-nik", field="body.nik")
+        raise Invalid("The NIK is not valid.", slug="invalid-nik", field="body.nik")
     born = date.fromisoformat(info.birth_date)
     if born > today:
-        raise InvalidInput(
+        raise Invalid(
             "The birth date encoded in the NIK lies in the future.",
             slug="invalid-nik",
             field="body.nik",
         )
     needed = min_age(position)
     if _age(born, today) < needed:
-        raise InvalidInput(
+        raise Invalid(
             f"To serve as {position}, a member must be at least {needed} years old; the birth "
             "date encoded in the NIK is more recent.",
             slug="member-too-young",
             field="body.nik",
         )
     if gender is not None and gender != info.gender:
-        raise InvalidInput(
+        raise Invalid(
             "gender does not match the gender encoded in the NIK (women's birth day is "
             "written plus 40). Leave gender out to take it from the NIK.",
             slug="nik-mismatch",
             field="body.gender",
         )
     if birth_year is not None and birth_year != born.year:
-        raise InvalidInput(
+        raise Invalid(
             "birth_year does not match the birth date encoded in the NIK. Leave birth_year "
             "out to take it from the NIK.",
             slug="nik-mismatch",
@@ -130,7 +130,7 @@ def normalise_phone(phone: str) -> str:
     """An Indonesian number written any common way → E.164 (``+6281234567890``)."""
     info = parse_phone(phone)
     if not info.valid or info.e164 is None:
-        raise InvalidInput(
+        raise Invalid(
             "phone is not a valid Indonesian phone number; write it as 0812…, 62812… or "
             "+62812… (10-13 digits for a mobile number).",
             slug="invalid-phone",

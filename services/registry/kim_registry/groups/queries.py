@@ -14,11 +14,11 @@ from uuid import UUID
 
 from kim_registry.groups import member_repository as members
 from kim_registry.groups import repository as repo
-from kim_registry.groups.errors import InvalidInput
 from kim_registry.groups.repository import KimFilter, KimRow
 from kim_registry.groups.schemas import KimDetail, KimPage, KimProfile
 from kim_registry.groups.views import Audience, detail, profile, summary
 from kim_shared.db import Connection
+from kim_shared.errors import Invalid
 
 
 async def kim_view(
@@ -43,7 +43,7 @@ def decode_cursor(cursor: str) -> tuple[str, UUID]:
         village_code, kim_id = json.loads(raw)
         return str(village_code), UUID(str(kim_id))
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidInput(
+        raise Invalid(
             "cursor is not valid: pass the next_cursor of a previous page unchanged.",
             slug="invalid-cursor",
             field="query.cursor",

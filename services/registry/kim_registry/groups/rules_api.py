@@ -5,26 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from fastapi.responses import JSONResponse
 
 from kim_registry.access import Operator
 from kim_registry.groups import handlers
 from kim_registry.groups import repository as repo
 from kim_registry.groups.domain import Rules
-from kim_registry.groups.routing import GroupsRoute, IfMatch, require_if_match
 from kim_registry.groups.schemas import RulesPut, RulesView
-from kim_registry.groups.views import etag, rules_view
+from kim_registry.groups.views import rules_view
+from kim_shared.http.concurrency import IfMatch, require_if_match, with_etag
 from kim_shared.service import Pool
 
-router = APIRouter(route_class=GroupsRoute, tags=["rules"])
+router = APIRouter(tags=["rules"])
 
 KabupatenCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["35.02"])]
 
 
 def _respond(rules: Rules) -> Response:
-    return JSONResponse(
-        rules_view(rules).model_dump(mode="json"), headers={"ETag": etag(rules.version)}
-    )
+    return with_etag(rules_view(rules), rules.version)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from kim_registry.access import is_staff, staff_sees
+from kim_registry.access import is_own_pengelola, is_staff, staff_sees
 from kim_registry.groups.domain import Rules
 from kim_registry.groups.member_repository import MemberRow, Serving
 from kim_registry.groups.nik import mask_nik, nik_region_known
@@ -29,15 +29,11 @@ from kim_registry.groups.schemas import (
     RulesView,
     StatusEntry,
 )
-from kim_shared.auth import PENGELOLA_KIM, Principal
+from kim_shared.auth import Principal
 from kim_shared.events.types.registry import Position
 
 Audience = Literal["public", "pengelola", "staff"]
 _OFFICER_ORDER: tuple[Position, ...] = ("ketua", "wakil_ketua", "sekretaris", "bendahara")
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def audience(principal: Principal | None, kim: KimRow) -> Audience | None:
@@ -46,7 +42,7 @@ def audience(principal: Principal | None, kim: KimRow) -> Audience | None:
         return "public"
     if staff_sees(principal, kim.village_code):
         return "staff"
-    if principal.has_any_role(PENGELOLA_KIM) and str(kim.id) in principal.kim_ids:
+    if is_own_pengelola(principal, str(kim.id)):
         return "pengelola"
     if is_staff(principal):
         return None
