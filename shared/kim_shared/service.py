@@ -78,14 +78,11 @@ class ServiceSpec:
 class Runtime:
     """Resources of a running service, kept as ``app.state.runtime``."""
 
-    spec: ServiceSpec
     settings: ServiceSettings
     pool: asyncpg.Pool
     producer: Producer
     broker: KafkaBroker
-    relay: OutboxRelay
     source: EventSource
-    consumers: list[InboxConsumer]
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -194,23 +191,12 @@ async def _start(
         allow_auto_create_topics=False,
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
-    consumers = [
-        InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=count) for c in spec.consumers
-    ]
-    for consumer, c in zip(consumers, spec.consumers, strict=True):
+    for c in spec.consumers:
+        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=count)
         subscribe(broker, consumer, description=c.description)
     await broker.start()
     stack.push_async_callback(broker.stop)
-    return Runtime(
-        spec=spec,
-        settings=settings,
-        pool=pool,
-        producer=producer,
-        broker=broker,
-        relay=relay,
-        source=EventSource(spec.name),
-        consumers=consumers,
-    )
+    return Runtime(settings, pool, producer, broker, EventSource(spec.name))
 
 
 async def _housekeeping(pool: asyncpg.Pool, every_s: float = 3600.0) -> None:

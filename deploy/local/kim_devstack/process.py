@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -50,14 +49,6 @@ def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 20.0) -> Non
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def _tail(log: Path | None, lines: int = 30) -> str:

@@ -11,9 +11,14 @@ Choice of infrastructure, in order:
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
+
+import asyncpg
 
 from kim_devstack.kafka import KafkaNode
 from kim_devstack.paths import state_dir
@@ -115,10 +120,6 @@ class Stack:
 
     def database_url(self, database: str) -> str:
         """DSN of ``database`` on this stack's server (created if missing)."""
-        if self.postgres is not None:
-            return self.postgres.create_database(database)
-        import asyncio
-
         return asyncio.run(create_database(self.postgres_url, database))
 
     def stop(self) -> None:
@@ -126,9 +127,7 @@ class Stack:
             self._started.pop().stop()
 
 
-def _wipe(path: Any) -> None:
-    import shutil
-
+def _wipe(path: Path) -> None:
     if path.exists():
         shutil.rmtree(path)
 
@@ -141,8 +140,6 @@ def with_database(server_url: str, database: str) -> str:
 
 async def create_database(server_url: str, database: str) -> str:
     """Create ``database`` on the server at ``server_url`` if missing; return its DSN."""
-    import asyncpg
-
     conn = await asyncpg.connect(server_url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)

@@ -97,10 +97,3 @@ CATALOGUE: tuple[TopicSpec, ...] = (
 def with_dead_letters(specs: tuple[TopicSpec, ...]) -> tuple[TopicSpec, ...]:
     """The topics plus their dead-letter topics."""
     return tuple(t for spec in specs for t in (spec, spec.dlq))
-
-
-def by_name(name: str) -> TopicSpec:
-    for spec in with_dead_letters(CATALOGUE):
-        if spec.name == name:
-            return spec
-    raise KeyError(f"topic {name!r} is not in the catalogue")
