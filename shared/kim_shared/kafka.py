@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -108,13 +108,17 @@ class StoredRecord:
 
 
 async def read_topic(
-    bootstrap_servers: str, topic: str, *, from_offsets: Mapping[int, int] | None = None
+    bootstrap_servers: str, topic: str, *, within_s: float = 120.0
 ) -> list[StoredRecord]:
-    """Every record of ``topic`` now on the broker (no consumer group, nothing committed)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    """Every record of ``topic`` now on the broker (no consumer group, nothing committed).
 
+    Raises :class:`TimeoutError` when the end is not reached within ``within_s``.
+    """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
@@ -128,10 +132,13 @@ async def read_topic(
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         for tp in tps:
-            consumer.seek(tp, (from_offsets or {}).get(tp.partition, 0))
+            consumer.seek(tp, 0)  # below the log start (compaction, retention): "earliest"
         out: list[StoredRecord] = []
-        remaining = {tp for tp in tps if ends[tp] > (from_offsets or {}).get(tp.partition, 0)}
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        deadline = asyncio.get_running_loop().time() + within_s
         while remaining:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"reading {topic} did not reach its end in {within_s}s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batch.items():
                 for r in records:
@@ -147,6 +154,7 @@ async def read_topic(
                                 r.timestamp,
                             )
                         )
+            for tp in list(remaining):  # also partitions whose tail was compacted away
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         return sorted(out, key=lambda r: (r.partition, r.offset))
