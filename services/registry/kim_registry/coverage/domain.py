@@ -28,6 +28,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
+from kim_registry.regions.domain import CODE_LENGTH
+from kim_shared.auth.principal import region_covers
+
 
 @dataclass(frozen=True)
 class Target:
@@ -70,16 +73,6 @@ class Area:
     target: Resolved | None
 
 
-def covers(scope: str, code: str) -> bool:
-    return code == scope or code.startswith(scope + ".")
-
-
-def ancestors(code: str) -> list[str]:
-    """``35.02.01`` → ``["35", "35.02"]``."""
-    parts = code.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
-
-
 def percent(covered: int, villages: int) -> float:
     if villages <= 0:
         return 0.0
@@ -105,7 +98,7 @@ def candidates(code: str, targets: Iterable[Target]) -> list[Target]:
         t
         for t in targets
         if (t.region_code == code and not t.per_kecamatan)
-        or (t.per_kecamatan and covers(t.region_code, code))
+        or (t.per_kecamatan and region_covers(t.region_code, code))
     ]
 
 
@@ -143,7 +136,7 @@ def group(kecamatan: Iterable[Count], child_codes: Sequence[str]) -> dict[str, l
     """Kecamatan counts under each child region (a kabupaten's are itself its kecamatan)."""
     out: dict[str, list[Count]] = {c: [] for c in child_codes}
     for k in kecamatan:
-        for length in (5, 8):  # kabupaten "35.02", kecamatan "35.02.01"
+        for length in (CODE_LENGTH[2], CODE_LENGTH[3]):  # kabupaten, kecamatan
             bucket = out.get(k.code[:length])
             if bucket is not None:
                 bucket.append(k)

@@ -18,6 +18,7 @@ from kim_registry.coverage.schemas import (
     Target,
     TargetList,
 )
+from kim_registry.regions.domain import CODE_LENGTH, level_of
 from kim_shared.db import Connection
 from kim_shared.errors import Invalid, NotFound
 
@@ -87,7 +88,7 @@ def _kecamatan_of(rows: list[CoverageRow]) -> list[domain.Count]:
     """Per-kecamatan counts from village rows (``35.02.01.2001`` → ``35.02.01``)."""
     out: dict[str, list[CoverageRow]] = {}
     for r in rows:
-        out.setdefault(r.code[:8], []).append(r)
+        out.setdefault(r.code[: CODE_LENGTH[3]], []).append(r)
     return [
         domain.Count(
             code=k,
@@ -106,7 +107,7 @@ async def coverage(
     kecamatan (rows: desa/kelurahan with their KIM), with totals and targets. With
     ``villages``, a kabupaten/kota also gets one row per desa/kelurahan (a provinsi does
     not: thousands of rows for a public endpoint; ask per kabupaten)."""
-    level = code.count(".") + 1
+    level = level_of(code)
     if level > 3:
         raise Invalid(
             f"{code} is a desa/kelurahan; coverage is given for a provinsi, kabupaten/kota or "

@@ -3,9 +3,8 @@
 Each coverage answer is ONE statement returning one row of ``jsonb`` columns:
 the region, its children, per-kecamatan counts (or, for a kecamatan, its
 villages with their KIM) and the targets that may apply. Subtrees are selected
-with byte-wise range conditions (``code ~>=~ '35.02.' AND code ~<~ '35.02/'``,
-``/`` being the character after ``.``), which use the ``text_pattern_ops``
-indexes even in a generic prepared plan, unlike ``LIKE $1 || '.%'``.
+with :func:`~kim_registry.access.sql_below` (byte-wise ranges that use the
+``text_pattern_ops`` indexes even in a generic prepared plan).
 """
 
 from __future__ import annotations
@@ -16,10 +15,12 @@ from uuid import UUID
 
 import asyncpg
 
-from kim_registry.coverage.domain import Count, Target, ancestors
+from kim_registry.access import sql_below, sql_in_region
+from kim_registry.coverage.domain import Count, Target
+from kim_registry.regions.domain import ancestor_codes
 from kim_shared.db import Connection
 
-_TARGETS = """
+_TARGETS = f"""
 (SELECT coalesce(jsonb_agg(jsonb_build_object(
             'id', t.id, 'region_code', t.region_code, 'label', t.label, 'due_on', t.due_on,
             'villages_target', t.villages_target, 'per_kecamatan', t.per_kecamatan,
@@ -27,7 +28,7 @@ _TARGETS = """
         ORDER BY t.region_code, t.due_on, t.created_at), '[]'::jsonb)
  FROM targets t
  WHERE t.region_code = ANY ($2::text[])
-    OR (t.region_code ~>=~ ($1 || '.') AND t.region_code ~<~ ($1 || '/'))) AS targets
+    OR {sql_below("t.region_code", "$1")}) AS targets
 """
 
 _REGION = """
@@ -38,17 +39,17 @@ _REGION = """
 AREA_COVERAGE = f"""
 WITH kec AS (
     SELECT code FROM regions
-    WHERE level = 3 AND active AND code ~>=~ ($1 || '.') AND code ~<~ ($1 || '/')
+    WHERE level = 3 AND active AND {sql_below("code", "$1")}
 ), covered AS (
     SELECT DISTINCT village_code FROM kim
-    WHERE status = 'aktif' AND village_code ~>=~ ($1 || '.') AND village_code ~<~ ($1 || '/')
+    WHERE status = 'aktif' AND {sql_below("village_code", "$1")}
 ), vil AS (
     SELECT left(r.code, 8) AS kecamatan_code,
            count(*) AS villages,
            count(*) FILTER (WHERE r.type = 'kelurahan') AS kelurahan,
            count(c.village_code) AS covered
     FROM regions r LEFT JOIN covered c ON c.village_code = r.code
-    WHERE r.level = 4 AND r.active AND r.code ~>=~ ($1 || '.') AND r.code ~<~ ($1 || '/')
+    WHERE r.level = 4 AND r.active AND {sql_below("r.code", "$1")}
     GROUP BY 1
 )
 SELECT {_REGION},
@@ -72,7 +73,7 @@ SELECT {_REGION},
                              ORDER BY status <> 'aktif', name, id) AS kim
             FROM kim WHERE village_code = r.code AND status <> 'dibubarkan'
         ) k ON true
-        WHERE r.level = 4 AND r.active AND r.code ~>=~ ($1 || '.') AND r.code ~<~ ($1 || '/'))
+        WHERE r.level = 4 AND r.active AND {sql_below("r.code", "$1")})
        AS villages,
        {_TARGETS}
 """
@@ -96,14 +97,14 @@ def counts_from_json(rows: list[list[Any]]) -> list[Count]:
 
 async def area_coverage(conn: Connection, code: str) -> asyncpg.Record:
     """For a provinsi or kabupaten/kota: region, children, kecamatan counts, targets."""
-    row = await conn.fetchrow(AREA_COVERAGE, code, [code, *ancestors(code)])
+    row = await conn.fetchrow(AREA_COVERAGE, code, [code, *ancestor_codes(code)])
     assert row is not None
     return row
 
 
 async def village_coverage(conn: Connection, code: str) -> asyncpg.Record:
     """Every desa/kelurahan below ``code`` with its KIM (not dissolved); region, targets."""
-    row = await conn.fetchrow(VILLAGE_COVERAGE, code, [code, *ancestors(code)])
+    row = await conn.fetchrow(VILLAGE_COVERAGE, code, [code, *ancestor_codes(code)])
     assert row is not None
     return row
 
@@ -114,12 +115,10 @@ async def village_coverage(conn: Connection, code: str) -> asyncpg.Record:
 async def region_villages(conn: Connection, code: str) -> asyncpg.Record | None:
     """Level, name and number of active villages of an active region; None when unknown."""
     return await conn.fetchrow(
-        """
+        f"""
         SELECT r.level, r.name, r.type,
                (SELECT count(*) FROM regions v
-                WHERE v.level = 4 AND v.active
-                  AND (v.code = r.code OR (v.code ~>=~ (r.code || '.')
-                                           AND v.code ~<~ (r.code || '/')))) AS villages
+                WHERE v.level = 4 AND v.active AND {sql_in_region("v.code", "r.code")}) AS villages
         FROM regions r WHERE r.code = $1 AND r.active
         """,
         code,
@@ -165,12 +164,11 @@ async def list_targets(conn: Connection, code: str) -> list[asyncpg.Record]:
         await conn.fetch(
             f"""
             SELECT {_TARGET_COLUMNS} FROM targets
-            WHERE region_code = $1
-               OR (region_code ~>=~ ($1 || '.') AND region_code ~<~ ($1 || '/'))
+            WHERE {sql_in_region("region_code", "$1")}
                OR (per_kecamatan AND region_code = ANY ($2::text[]))
             ORDER BY region_code, due_on, created_at
             """,
             code,
-            ancestors(code),
+            ancestor_codes(code),
         )
     )

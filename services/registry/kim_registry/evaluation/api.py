@@ -33,9 +33,10 @@ from kim_registry.evaluation.schemas import (
     Template,
     period_from_row,
 )
+from kim_registry.regions.domain import level_of
+from kim_shared.errors import Invalid
 from kim_shared.http.concurrency import IfMatch, etag
 from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
-from kim_shared.http.problems import unprocessable
 from kim_shared.service import Pool, Source
 
 router = APIRouter()
@@ -56,7 +57,7 @@ WindowDays = Annotated[
 def _scope(principal_region: str | None, kabupaten: str | None) -> str:
     code = kabupaten or principal_region
     if code is None:
-        raise unprocessable("Name the kabupaten: ?kabupaten=35.02.")
+        raise Invalid("Name the kabupaten: ?kabupaten=35.02.")
     return code
 
 
@@ -74,8 +75,8 @@ async def kabupaten_activity(
     """Per KIM of a kabupaten (not dissolved): last activity, recent counts per kind and
     whether it looks dormant (a suggestion: the status never changes by itself)."""
     code = _scope(principal.region_scope, kabupaten)
-    if code.count(".") != 1:
-        raise unprocessable(f"{code} is not a kabupaten/kota code (like 35.02).")
+    if level_of(code) != 2:
+        raise Invalid(f"{code} is not a kabupaten/kota code (like 35.02).")
     async with pool.acquire() as conn:
         return await queries.activity_report(conn, principal, code, window_days, dormant)
 
@@ -181,10 +182,9 @@ async def put_scores(
 ) -> ScoreSheet:
     """Replace the jury scores of a KIM (only while the period is open). ``If-Match`` is
     required: the sheet's ETag from GET, ``"0"`` for the first scores."""
-    async with pool.acquire() as conn:
-        async with conn.transaction():
-            await handlers.put_scores(conn, principal, period_id, kim_id, body, if_match)
-        sheet = await queries.score_sheet(conn, principal, period_id, kim_id)
+    async with pool.acquire() as conn, conn.transaction():
+        period = await handlers.put_scores(conn, principal, period_id, kim_id, body, if_match)
+        sheet = await queries.sheet(conn, period, kim_id)
     response.headers["ETag"] = etag(sheet.version)
     return sheet
 

@@ -1,12 +1,13 @@
 """Pure rules of dormancy suggestions (no I/O).
 
 An ``aktif`` KIM is *suggested* dormant when nothing happened for
-``dormant_after_days`` (per kabupaten, ``kabupaten_rules``, default 180) counted from
-the later of its last activity and the day it became active (the last change to
-``aktif``, else its founding date, else when it was registered), so a freshly
-activated KIM is not flagged for the silence before it existed. Rejected articles
-are not activity (:data:`~kim_registry.evaluation.domain.LIFE_SIGNS`). It is only a
-suggestion for the operator: the status never changes by itself.
+``dormant_after_days`` (per kabupaten, :class:`kim_registry.groups.domain.Rules`,
+default 180) counted from the later of its last activity and the day it became
+active (the last change to ``aktif``, else its founding date, else when it was
+registered), so a freshly activated KIM is not flagged for the silence before it
+existed. Rejected articles are not activity
+(:data:`~kim_registry.evaluation.domain.LIFE_SIGNS`). It is only a suggestion for
+the operator: the status never changes by itself.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from datetime import date, datetime
 
 from kim_registry.clock import start_of_day
 
-DEFAULT_DORMANT_AFTER_DAYS = 180
-
 
 @dataclass(frozen=True)
 class Dormancy:
-    idle_since: datetime
     idle_days: int
     dormant_suggested: bool
 
@@ -48,7 +46,6 @@ def dormancy(
     idle_since = max(since, last_activity_at) if last_activity_at is not None else since
     idle_days = max((now - idle_since).days, 0)
     return Dormancy(
-        idle_since=idle_since,
         idle_days=idle_days,
         dormant_suggested=status == "aktif" and idle_days >= dormant_after_days,
     )

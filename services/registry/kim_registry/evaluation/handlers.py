@@ -33,6 +33,7 @@ from kim_registry.evaluation.domain import (
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
+from kim_shared.errors import Conflict, NotFound
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import (
     ArticlePublished,
@@ -44,7 +45,7 @@ from kim_shared.events.types.activity import (
 )
 from kim_shared.events.types.registry import KimEvaluated
 from kim_shared.http.concurrency import check_if_match
-from kim_shared.http.problems import Problem, conflict, not_found, unprocessable
+from kim_shared.http.problems import Problem, unprocessable
 from kim_shared.inbox import EventMeta, PermanentError
 from kim_shared.outbox import EventSource, add_many
 
@@ -146,7 +147,7 @@ async def visible_period(
     """The period if it exists and lies in the principal's scope; 404 otherwise."""
     period = await repo.get_period(conn, period_id, lock=lock)
     if period is None:
-        raise not_found(f"Evaluation period {period_id}")
+        raise NotFound(f"Evaluation period {period_id} was not found.")
     ensure_staff_sees(principal, period["kabupaten_code"], "evaluation period")
     return period
 
@@ -162,7 +163,7 @@ def bands_of(period: asyncpg.Record) -> list[Band]:
 async def period_kim(conn: Connection, period: asyncpg.Record, kim_id: UUID) -> asyncpg.Record:
     kim = await repo.kim_ref(conn, kim_id)
     if kim is None or kim["kabupaten_code"] != period["kabupaten_code"]:
-        raise not_found(f"KIM {kim_id} in Kabupaten {period['kabupaten_code']}")
+        raise NotFound(f"KIM {kim_id} in Kabupaten {period['kabupaten_code']} was not found.")
     return kim
 
 
@@ -173,17 +174,17 @@ async def put_scores(
     kim_id: UUID,
     body: ScoresPut,
     if_match: str | None,
-) -> int:
-    """Replace a KIM's jury score sheet; returns the sheet's new version."""
+) -> asyncpg.Record:
+    """Replace a KIM's jury score sheet; returns the (visible, still open) period."""
     period = await visible_period(conn, principal, period_id, lock="SHARE")
     if period["status"] != "open":
-        raise conflict(
+        raise Conflict(
             f"Evaluation period {period_id} is finalized; its jury scores can no longer change.",
             slug="period-finalized",
         )
     kim = await period_kim(conn, period, kim_id)
     if kim["status"] == "dibubarkan":
-        raise conflict(f"KIM {kim_id} is dissolved (dibubarkan); it is not evaluated.")
+        raise Conflict(f"KIM {kim_id} is dissolved (dibubarkan); it is not evaluated.")
     version = await repo.sheet_version(conn, period_id, kim_id, for_update=True)
     check_if_match(if_match, version, what="score sheet")
     issues = jury_score_issues(criteria_of(period), body.scores)
@@ -194,9 +195,10 @@ async def put_scores(
     ]
     if issues:
         raise _invalid("The jury scores are not valid", issues)
-    return await repo.save_sheet(
+    await repo.save_sheet(
         conn, period_id, kim_id, dict(body.scores), dict(body.notes), principal.subject
     )
+    return period
 
 
 @dataclass(frozen=True)
@@ -217,14 +219,14 @@ async def finalize(
     check_if_match(if_match, period["version"], required=False, what="evaluation period")
     if period["status"] == "finalized":
         when = period["finalized_at"].date().isoformat()
-        raise conflict(
+        raise Conflict(
             f"Evaluation period {period_id} was already finalized on {when}; "
             "its results are published and cannot be computed again.",
             slug="period-finalized",
         )
     ends_on = period["ends_on"]
     if today() <= ends_on:
-        raise conflict(
+        raise Conflict(
             f"Evaluation period {period_id} runs until {ends_on.isoformat()}; it can be "
             f"finalized from {(ends_on + timedelta(days=1)).isoformat()} on, when all of its "
             "activity is in.",

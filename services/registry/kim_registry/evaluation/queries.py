@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from kim_registry.access import ensure_staff_sees, is_own_pengelola, staff_sees
+from kim_registry.access import ensure_staff_sees, may_edit_kim
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import Result, ranks
 from kim_registry.evaluation.dormancy import active_since, dormancy
@@ -24,9 +24,10 @@ from kim_registry.evaluation.schemas import (
     ScoreSheet,
     period_from_row,
 )
+from kim_registry.groups.repository import get_rules
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.http.problems import conflict, not_found
+from kim_shared.errors import Conflict, NotFound
 
 
 def _kim_activity(row: asyncpg.Record, dormant_after_days: int, now: datetime) -> KimActivity:
@@ -60,7 +61,7 @@ async def activity_report(
 ) -> ActivityReport:
     ensure_staff_sees(principal, kabupaten_code, "kabupaten")
     now = datetime.now(UTC)
-    days = await repo.dormant_after_days(conn, kabupaten_code)
+    days = (await get_rules(conn, kabupaten_code)).dormant_after_days
     rows = await repo.activity_report(
         conn, since=now - timedelta(days=window_days), kabupaten_code=kabupaten_code
     )
@@ -81,11 +82,9 @@ async def kim_activity(
     now = datetime.now(UTC)
     rows = await repo.activity_report(conn, since=now - timedelta(days=window_days), kim_id=kim_id)
     row = rows[0] if rows else None
-    if row is None or not (
-        is_own_pengelola(principal, str(kim_id)) or staff_sees(principal, row["village_code"])
-    ):
-        raise not_found(f"KIM {kim_id}")
-    days = await repo.dormant_after_days(conn, row["kabupaten_code"])
+    if row is None or not may_edit_kim(principal, str(kim_id), row["village_code"]):
+        raise NotFound(f"KIM {kim_id} was not found.")
+    days = (await get_rules(conn, row["kabupaten_code"])).dormant_after_days
     summary = _kim_activity(row, days, now)
     return KimActivityDetail(
         **summary.model_dump(),
@@ -101,6 +100,12 @@ async def score_sheet(
 ) -> ScoreSheet:
     period = await visible_period(conn, principal, period_id)
     await period_kim(conn, period, kim_id)
+    return await sheet(conn, period, kim_id)
+
+
+async def sheet(conn: Connection, period: asyncpg.Record, kim_id: UUID) -> ScoreSheet:
+    """The jury's sheet of ``kim_id`` in ``period`` (both already checked by the caller)."""
+    period_id: UUID = period["id"]
     version = await repo.sheet_version(conn, period_id, kim_id)
     rows = await repo.sheet_scores(conn, period_id, kim_id)
     scores = {r["criterion"]: float(r["score"]) for r in rows}
@@ -137,7 +142,7 @@ def result_rows(results: Sequence[tuple[UUID, str, str, Result]]) -> list[Result
 async def results(conn: Connection, principal: Principal, period_id: UUID) -> Results:
     period = await visible_period(conn, principal, period_id)
     if period["status"] != "finalized":
-        raise conflict(
+        raise Conflict(
             f"Evaluation period {period_id} is not finalized yet; results exist only after "
             f"POST /evaluation-periods/{period_id}/finalize.",
             slug="period-open",
@@ -164,7 +169,7 @@ async def results(conn: Connection, principal: Principal, period_id: UUID) -> Re
 async def public_evaluations(conn: Connection, kim_id: UUID) -> PublicEvaluations:
     """Finalized scores and bands of a KIM (public, like lomba results)."""
     if await repo.kim_ref(conn, kim_id) is None:
-        raise not_found(f"KIM {kim_id}")
+        raise NotFound(f"KIM {kim_id} was not found.")
     rows = await repo.kim_evaluations(conn, kim_id)
     return PublicEvaluations(
         kim_id=kim_id,

@@ -9,8 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from kim_registry.access import sql_in_region
 from kim_registry.evaluation.domain import Result
-from kim_registry.evaluation.dormancy import DEFAULT_DORMANT_AFTER_DAYS
 from kim_shared.db import Connection
 
 # --- KIM and regions (read-only here) -----------------------------------------------------
@@ -33,13 +33,6 @@ async def region_level(conn: Connection, code: str) -> int | None:
         "SELECT level FROM regions WHERE code = $1 AND active", code
     )
     return level
-
-
-async def dormant_after_days(conn: Connection, kabupaten_code: str) -> int:
-    days: int | None = await conn.fetchval(
-        "SELECT dormant_after_days FROM kabupaten_rules WHERE kabupaten_code = $1", kabupaten_code
-    )
-    return days if days is not None else DEFAULT_DORMANT_AFTER_DAYS
 
 
 # --- activity projection ------------------------------------------------------------------
@@ -184,7 +177,7 @@ async def list_periods(conn: Connection, region_prefix: str) -> list[asyncpg.Rec
         await conn.fetch(
             f"""
             SELECT {_PERIOD_COLUMNS} FROM evaluation_periods
-            WHERE kabupaten_code = $1 OR kabupaten_code LIKE $1 || '.%'
+            WHERE {sql_in_region("kabupaten_code", "$1")}
             ORDER BY starts_on DESC, created_at DESC
             """,
             region_prefix,

@@ -200,16 +200,10 @@ class PublicEvaluations(BaseModel):
 
 
 def period_from_row(row: asyncpg.Record) -> Period:
-    return Period(
-        id=row["id"],
-        kabupaten_code=row["kabupaten_code"],
-        name=row["name"],
-        starts_on=row["starts_on"],
-        ends_on=row["ends_on"],
-        criteria=[CriterionOut(**Criterion.from_json(c).as_json()) for c in row["criteria"]],
-        bands=[BandOut(**Band.from_json(b).as_json()) for b in row["bands"]],
-        status=row["status"],
-        version=row["version"],
-        created_at=row["created_at"],
-        finalized_at=row["finalized_at"],
+    return Period.model_validate(
+        {
+            **dict(row),
+            "criteria": [Criterion.from_json(c).as_json() for c in row["criteria"]],
+            "bands": [Band.from_json(b).as_json() for b in row["bands"]],
+        }
     )

@@ -90,8 +90,9 @@ async def form_kim(
     async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
         if slot.replay is not None:
             return slot.replay
-        kim = await handlers.form_kim(conn, source, principal, body, today())
-        view = await queries.kim_view(conn, kim, "staff", today())
+        day = today()
+        kim = await handlers.form_kim(conn, source, principal, body, day)
+        view = await queries.kim_view(conn, kim, "staff", day)
         return slot.respond(
             201,
             view.model_dump(mode="json"),

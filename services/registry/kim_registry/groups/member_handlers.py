@@ -3,8 +3,9 @@
 Every command locks the KIM row first, so member changes of one KIM run one at
 a time and the checks below (capacity, one holder per officer position, one
 current membership per person) cannot race; the partial unique indexes stay as
-the last line of defence. Events name members by id, position and login
-subject only: never NIK, phone or name.
+the last line of defence. Each returns the KIM it locked with the member row,
+so the route can shape the answer without reading the KIM again. Events name
+members by id, position and login subject only: never NIK, phone or name.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ async def add_member(
     kim_id: UUID,
     body: MemberCreate,
     today: date,
-) -> MemberRow:
+) -> tuple[KimRow, MemberRow]:
     kim = await _editable_kim(conn, principal, kim_id, "adding members")
     person = check_person(
         body.nik,
@@ -116,7 +117,7 @@ async def add_member(
             term_end=member.term_end,
         ),
     )
-    return member
+    return kim, member
 
 
 async def _current_member(
@@ -144,7 +145,7 @@ async def update_member(
     expected: frozenset[int],
     patch: MemberPatch,
     today: date,
-) -> MemberRow:
+) -> tuple[KimRow, MemberRow]:
     kim = await _editable_kim(conn, principal, kim_id, "changing members")
     member = await _current_member(conn, kim, member_id, expected)
     sent = patch.model_fields_set
@@ -166,7 +167,7 @@ async def update_member(
     )
     changes = {c: v for c, v in merged.items() if current[c] != v}
     if not changes:
-        return member
+        return kim, member
     if "nik" in changes:
         await _unique_person(conn, kim.id, merged["nik"], other_than=member.id)
     if "position" in changes:
@@ -186,7 +187,7 @@ async def update_member(
             changed_fields=sorted(changes),
         ),
     )
-    return updated
+    return kim, updated
 
 
 async def end_member(
@@ -198,7 +199,7 @@ async def end_member(
     expected: frozenset[int] | None,
     body: MemberEnd,
     today: date,
-) -> MemberRow:
+) -> tuple[KimRow, MemberRow]:
     """End a membership (the term ended, the person resigned or was removed)."""
     kim = await _editable_kim(conn, principal, kim_id, "ending memberships")
     member = await _current_member(conn, kim, member_id, expected)
@@ -218,4 +219,4 @@ async def end_member(
             reason=domain.public_text(reason),
         ),
     )
-    return ended
+    return kim, ended

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Final, Self
+from typing import Any, Final
 from uuid import UUID
 
-import asyncpg
-
+from kim_registry.groups.repository import from_record
 from kim_shared.db import Connection
 from kim_shared.events.types.registry import Position
 
@@ -40,10 +39,6 @@ class MemberRow:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def from_record(cls, r: asyncpg.Record) -> Self:
-        return cls(**{f.name: r[f.name] for f in fields(cls)})
-
 
 @dataclass(frozen=True, slots=True)
 class Serving:
@@ -68,11 +63,7 @@ MEMBER_COLUMNS: Final = (
 )
 """Columns a create or an update may set."""
 
-_RETURNING = (
-    "id, kim_id, full_name, nik, phone, gender, birth_year, user_subject, position,"
-    " term_start, term_end, appointment_sk_number, appointment_sk_date, left_on, left_reason,"
-    " version, created_at, updated_at"
-)
+_RETURNING = ", ".join(f.name for f in fields(MemberRow))
 _SELECT = f"SELECT {_RETURNING} FROM members"
 
 
@@ -89,7 +80,7 @@ async def insert_member(
         *[values[c] for c in columns],
     )
     assert r is not None
-    return MemberRow.from_record(r)
+    return from_record(MemberRow, r)
 
 
 async def get_member(
@@ -100,7 +91,7 @@ async def get_member(
         kim_id,
         member_id,
     )
-    return None if r is None else MemberRow.from_record(r)
+    return None if r is None else from_record(MemberRow, r)
 
 
 async def list_members(conn: Connection, kim_id: UUID, *, former: bool) -> list[MemberRow]:
@@ -113,7 +104,7 @@ async def list_members(conn: Connection, kim_id: UUID, *, former: bool) -> list[
         kim_id,
         former,
     )
-    return [MemberRow.from_record(r) for r in rows]
+    return [from_record(MemberRow, r) for r in rows]
 
 
 async def count_current(conn: Connection, kim_id: UUID) -> int:
@@ -180,7 +171,7 @@ async def update_member(conn: Connection, member_id: UUID, changes: Mapping[str,
         *[changes[c] for c in columns],
     )
     assert r is not None
-    return MemberRow.from_record(r)
+    return from_record(MemberRow, r)
 
 
 async def end_member(
@@ -194,7 +185,7 @@ async def end_member(
         reason,
     )
     assert r is not None
-    return MemberRow.from_record(r)
+    return from_record(MemberRow, r)
 
 
 async def end_all_current(
@@ -209,4 +200,4 @@ async def end_all_current(
         today,
         reason,
     )
-    return [MemberRow.from_record(r) for r in rows]
+    return [from_record(MemberRow, r) for r in rows]

@@ -75,8 +75,7 @@ async def add_member(
     async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
         if slot.replay is not None:
             return slot.replay
-        row = await member_handlers.add_member(conn, source, principal, kim_id, body, today())
-        kim = await load_kim(conn, kim_id)
+        kim, row = await member_handlers.add_member(conn, source, principal, kim_id, body, today())
         return slot.respond(
             201,
             _view(principal, kim, row).model_dump(mode="json"),
@@ -115,10 +114,9 @@ async def patch_member(
 ) -> Response:
     expected = require_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
-        row = await member_handlers.update_member(
+        kim, row = await member_handlers.update_member(
             conn, source, principal, kim_id, member_id, expected, body, today()
         )
-        kim = await load_kim(conn, kim_id)
     return _respond(principal, kim, row)
 
 
@@ -139,8 +137,7 @@ async def end_member(
     """``If-Match`` is optional: ending an ended membership is a 409 anyway."""
     expected = parse_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
-        row = await member_handlers.end_member(
+        kim, row = await member_handlers.end_member(
             conn, source, principal, kim_id, member_id, expected, body or MemberEnd(), today()
         )
-        kim = await load_kim(conn, kim_id)
     return _respond(principal, kim, row)

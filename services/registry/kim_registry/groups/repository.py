@@ -9,14 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Final, Self, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
 
+from kim_registry.access import sql_in_region
 from kim_registry.groups.domain import OCCUPYING_STATUSES, Rules
 from kim_shared.db import Connection
 from kim_shared.events.types.registry import KimStatus, Position
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Row = TypeVar("Row", bound="DataclassInstance")
+
+
+def from_record(cls: type[Row], r: asyncpg.Record) -> Row:
+    """The row dataclass ``cls`` filled from the record's columns of the same names."""
+    return cls(**{f.name: r[f.name] for f in fields(cls)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +53,6 @@ class KimRow:
     created_at: datetime
     created_by: str
     updated_at: datetime
-
-    @classmethod
-    def from_record(cls, r: asyncpg.Record) -> Self:
-        return cls(**{f.name: r[f.name] for f in fields(cls)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +136,7 @@ async def region_exists(conn: Connection, code: str, level: int) -> bool:
 async def get_kim(conn: Connection, kim_id: UUID, *, lock: bool = False) -> KimRow | None:
     sql = _KIM_SELECT + "WHERE k.id = $1" + (" FOR UPDATE OF k" if lock else "")
     r = await conn.fetchrow(sql, kim_id)
-    return None if r is None else KimRow.from_record(r)
+    return None if r is None else from_record(KimRow, r)
 
 
 async def insert_kim(
@@ -206,10 +213,7 @@ async def list_history(conn: Connection, kim_id: UUID) -> list[HistoryRow]:
         " FROM kim_status_history WHERE kim_id = $1 ORDER BY id",
         kim_id,
     )
-    return [
-        HistoryRow(r["from_status"], r["to_status"], r["reason"], r["changed_by"], r["changed_at"])
-        for r in rows
-    ]
+    return [from_record(HistoryRow, r) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +233,8 @@ async def list_kims(
     """KIM ordered by (village_code, id), after the keyset cursor ``after``."""
     rows = await conn.fetch(
         _KIM_SELECT
-        + """
-WHERE ($1::text IS NULL OR k.village_code = $1 OR k.village_code LIKE $1 || '.%')
+        + f"""
+WHERE ($1::text IS NULL OR {sql_in_region("k.village_code", "$1")})
   AND ($2::text IS NULL OR k.status = $2)
   AND ($3::text IS NULL OR k.name ILIKE '%' || $3 || '%')
   AND ($4::text IS NULL OR (k.village_code, k.id) > ($4, $5::uuid))
@@ -244,7 +248,7 @@ LIMIT $6
         after[1] if after else None,
         limit,
     )
-    return [KimRow.from_record(r) for r in rows]
+    return [from_record(KimRow, r) for r in rows]
 
 
 # --- rules ---------------------------------------------------------------------------------

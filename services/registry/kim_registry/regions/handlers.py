@@ -44,7 +44,8 @@ from kim_registry.regions.schemas import (
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import region_covers
 from kim_shared.db import Connection
-from kim_shared.http.problems import Problem, not_found, unprocessable
+from kim_shared.errors import Invalid, NotFound
+from kim_shared.http.problems import Problem, unprocessable
 from kim_shared.outbox import EventSource
 
 # --- reads ----------------------------------------------------------------------------
@@ -54,13 +55,13 @@ def _valid_code(code: str, field: str = "path.code") -> str:
     try:
         return check_code(code)
     except InvalidCode as exc:
-        raise unprocessable(str(exc), [{"field": field, "message": str(exc)}]) from None
+        raise Invalid(str(exc), field=field) from None
 
 
 async def _existing(conn: Connection, code: str) -> asyncpg.Record:
     row = await repository.get_region(conn, _valid_code(code))
     if row is None:
-        raise not_found(f"Region {code}")
+        raise NotFound(f"Region {code} was not found.")
     return row
 
 
@@ -117,8 +118,7 @@ async def search_regions(
     if within is not None:
         within = _valid_code(within, "query.within")
         if await repository.get_region(conn, within) is None:
-            message = f"within={within}: no region has this code."
-            raise unprocessable(message, [{"field": "query.within", "message": message}])
+            raise Invalid(f"within={within}: no region has this code.", field="query.within")
     rows = await repository.search(conn, key, level=level, within=within, limit=limit)
     ancestors = await _ancestors(conn, [r["code"] for r in rows])
     hits = [
@@ -203,7 +203,7 @@ def authorize_import(principal: Principal, scope: str) -> str:
             slug="import-outside-scope",
         )
     if own is None or not region_covers(own, scope):
-        raise not_found(f"Region {scope} within your region scope {own}")
+        raise NotFound(f"Region {scope} within your region scope {own} was not found.")
     return scope
 
 
@@ -217,12 +217,4 @@ async def import_scope(
 ) -> ImportSummary:
     """Upsert the scope's ``rows`` and stage their events, inside the caller's transaction."""
     result = await import_rows(conn, scope, rows, source)
-    return ImportSummary(
-        scope=result.scope,
-        total=result.total,
-        inserted=result.inserted,
-        updated=result.updated,
-        retired=result.retired,
-        unchanged=result.unchanged,
-        events=result.events,
-    )
+    return ImportSummary.model_validate(result, from_attributes=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from kim_registry.access import kabupaten_of
+from kim_registry.access import kabupaten_of, sql_in_region
 from kim_registry.regions.domain import COLUMNS, SCOPE_ALL, RegionRow, source_rows
 from kim_shared.db import Connection
 from kim_shared.events.base import Event
@@ -48,10 +48,10 @@ WHERE (regions.parent_code, regions.level, regions.type, regions.name, regions.p
 RETURNING code, parent_code, level, type, name, postal_code, active, (xmax = 0) AS inserted
 """
 
-_RETIRE = """
+_RETIRE = f"""
 UPDATE regions SET active = false, updated_at = now()
 WHERE active
-  AND ($1::text IS NULL OR code = $1 OR code LIKE $1 || '.%')
+  AND ($1::text IS NULL OR {sql_in_region("code", "$1")})
   AND NOT EXISTS (SELECT 1 FROM incoming_regions i WHERE i.code = regions.code)
 RETURNING code, parent_code, level, type, name, postal_code, active, false AS inserted
 """

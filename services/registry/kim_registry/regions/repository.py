@@ -1,8 +1,9 @@
 """SQL for reading regions (the import's SQL lives in ``importer.py``).
 
-Every query names its columns. Subtree filters use ``code LIKE '<code>.%'``
-with the ``regions_level_code`` index (``text_pattern_ops``, so it works under
-any collation); name search uses the trigram index on ``search_name``.
+Every query names its columns. Subtree filters are
+:func:`~kim_registry.access.sql_below` ranges on the ``regions_level_code``
+index (``text_pattern_ops``, so it works under any collation); name search uses
+the trigram index on ``search_name``.
 Children, search and summaries only consider active regions (``active``:
 still in the Kemendagri source); a lookup by code also answers for a retired one.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from kim_registry.access import sql_below, sql_in_region
 from kim_shared.db import Connection
 
 _REGION_COLUMNS = "code, parent_code, level, type, name, postal_code, active"
@@ -56,10 +58,10 @@ _RANK = """CASE WHEN search_name = $1 OR core = $1 THEN 0
 
 # Active regions below $1 (level $3), counted per direct child (the first $2 characters of
 # their code) and type; ``is_child`` marks the direct child's own row.
-_DESCENDANT_COUNTS = """
+_DESCENDANT_COUNTS = f"""
 SELECT left(code, $2) AS child, type, level = $3 + 1 AS is_child, count(*) AS n
 FROM regions
-WHERE active AND level > $3 AND code LIKE $1 || '.%'
+WHERE active AND level > $3 AND {sql_below("code", "$1")}
 GROUP BY 1, 2, 3
 """
 
@@ -91,7 +93,7 @@ def _search_sql(*, by_name: bool, by_level: bool, within: bool) -> str:
         where.append(f"level = ${n}::smallint")
     if within:
         n += 1
-        where.append(f"(code = ${n} OR code LIKE ${n} || '.%')")
+        where.append(sql_in_region("code", f"${n}"))
     return _SEARCH.format(
         rank=_RANK if by_name else "NULL::integer",
         where="\n      AND ".join(where),
