@@ -270,7 +270,10 @@ async def test_database_outage_loses_nothing_and_dead_letters_nothing(
             return seen.total() >= n
 
         await eventually(done, within=90, what="all events after the outage")
-    assert seen.counts == Counter({Outcome.PROCESSED: n})
+    # A COMMIT cut off by the outage may have succeeded on the server: the retry then
+    # finds the inbox row and reports DUPLICATE. The invariant is one effect per event.
+    assert seen.total() == n
+    assert set(seen.counts) <= {Outcome.PROCESSED, Outcome.DUPLICATE}
     assert sorted(seq for _, seq in await effects(effects_pool)) == list(range(n))
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
 
