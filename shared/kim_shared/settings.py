@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     db_pool_min: int = 1
     db_pool_max: int = 10
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        validation_alias=_shared("MAX_BODY_BYTES"),
+        description="Largest request body accepted (413 problem beyond it).",
+    )
 
     # Authentication (OIDC bearer JWT, RS256).
     auth_issuer: str = Field(default="kim-dev-local", validation_alias=_shared("AUTH_ISSUER"))

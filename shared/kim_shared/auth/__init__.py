@@ -3,12 +3,12 @@
 Wire it in the service lifespan (nothing happens at import)::
 
     app.state.token_verifier = create_token_verifier(settings)
-    install_auth_error_handlers(app)
 
 then depend on :data:`CurrentPrincipal`, :data:`OptionalPrincipal` or
-:func:`require_roles` in routes, and call :func:`ensure_region_visible` before
-returning a regional resource. Claim names are documented in
-:mod:`kim_shared.auth.claims`.
+:func:`require_roles` in routes, and call :func:`ensure_region_visible` (with the roles
+that grant the action) before returning a regional resource. Errors are members of
+:mod:`kim_shared.errors`, rendered by the HTTP kit's one handler. Claim names are
+documented in :mod:`kim_shared.auth.claims`.
 """
 
 from kim_shared.auth.claims import claims_for_principal, principal_from_claims
@@ -21,12 +21,10 @@ from kim_shared.auth.deps import (
     require_roles,
 )
 from kim_shared.auth.errors import (
-    AuthError,
     AuthUnavailable,
     Forbidden,
     NotFound,
     Unauthorized,
-    install_auth_error_handlers,
 )
 from kim_shared.auth.factory import create_token_verifier, dev_keys_enabled
 from kim_shared.auth.keys import DevKeyPair, load_or_create_dev_keys, rsa_thumbprint
@@ -63,7 +61,6 @@ __all__ = [
     "PELAKU_UMKM",
     "PENDAMPING",
     "PENGELOLA_KIM",
-    "AuthError",
     "AuthUnavailable",
     "ChainKeySource",
     "CurrentPrincipal",
@@ -84,7 +81,6 @@ __all__ = [
     "get_optional_principal",
     "get_principal",
     "get_token_verifier",
-    "install_auth_error_handlers",
     "load_or_create_dev_keys",
     "mint_token",
     "parse_jwks",

@@ -4,14 +4,14 @@ The service lifespan stores the verifier on the app::
 
     app.state.token_verifier = create_token_verifier(settings)
 
-and calls :func:`install_auth_error_handlers` once. Routes then use
+(the HTTP kit renders auth errors like every other error). Routes then use
 :data:`CurrentPrincipal`, :data:`OptionalPrincipal` or :func:`require_roles`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,8 @@ from kim_shared.auth.principal import KNOWN_ROLES, Principal
 from kim_shared.auth.verify import TokenVerifier
 
 STATE_ATTR = "token_verifier"
+PRINCIPAL_STATE = "principal"
+"""Request-state key of a principal already verified for this request (by the request guard)."""
 
 _bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -29,15 +31,20 @@ _bearer_scheme = HTTPBearer(
 )
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
+def verifier_of(app: Any) -> TokenVerifier:
     """The verifier the lifespan put on ``app.state.token_verifier``."""
-    verifier = getattr(request.app.state, STATE_ATTR, None)
+    verifier = getattr(app.state, STATE_ATTR, None)
     if not isinstance(verifier, TokenVerifier):
         raise RuntimeError(
             "app.state.token_verifier is not set: create it in the lifespan "
             "with kim_shared.auth.create_token_verifier(settings)"
         )
     return verifier
+
+
+def get_token_verifier(request: Request) -> TokenVerifier:
+    """Dependency: the app's verifier."""
+    return verifier_of(request.app)
 
 
 Verifier = Annotated[TokenVerifier, Depends(get_token_verifier)]
@@ -56,9 +63,12 @@ async def bearer_token(
 
 
 async def get_optional_principal(
-    verifier: Verifier, token: Annotated[str | None, Depends(bearer_token)]
+    request: Request, verifier: Verifier, token: Annotated[str | None, Depends(bearer_token)]
 ) -> Principal | None:
     """The caller, or ``None`` when anonymous; a token that is sent must be valid."""
+    verified = getattr(request.state, PRINCIPAL_STATE, None)
+    if isinstance(verified, Principal):
+        return verified
     if token is None:
         return None
     return await verifier.verify(token)

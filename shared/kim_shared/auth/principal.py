@@ -51,12 +51,35 @@ def region_covers(scope: str, code: str) -> bool:
     return code == scope or code.startswith(scope + ".")
 
 
+REGIONAL_MIN_LEVEL: Final[dict[str, int]] = {
+    ADMIN_PROVINSI: 1,
+    OPERATOR_KABUPATEN: 2,
+    PENGELOLA_KIM: 2,
+    ANGGOTA_KIM: 2,
+    PELAKU_UMKM: 2,
+}
+"""How deep each regional role's scope must be: a kabupaten role never holds a province."""
+
+
+def region_level(code: str) -> int:
+    """1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa/kelurahan."""
+    return code.count(".") + 1
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling, as asserted by a verified token.
 
-    ``region_scope`` may be ``None`` only when every role is nationwide
-    (:data:`NATIONWIDE_ROLES`); construction raises :class:`ValueError` otherwise.
+    One ``region_scope`` (the ``kim_region`` claim) bounds every regional role
+    the token holds; it may be ``None`` only when every role is nationwide
+    (:data:`NATIONWIDE_ROLES`). A kabupaten role (``operator_kabupaten``,
+    ``pengelola_kim``, ...) needs a scope of a kabupaten or below. Construction
+    raises :class:`ValueError` otherwise.
+
+    Authorization asks :meth:`acts_in` with the roles that grant the action:
+    the scope follows the granting role, never the union of the token's roles
+    (an ``operator_kabupaten`` of ``35.02`` who is also a nationwide
+    ``pendamping`` is still staff of ``35.02`` only).
     """
 
     subject: str
@@ -71,42 +94,48 @@ class Principal:
         unknown = self.roles - KNOWN_ROLES
         if unknown:
             raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+        regional = self.roles - NATIONWIDE_ROLES
         if self.region_scope is None:
-            regional = self.roles - NATIONWIDE_ROLES
             if regional:
                 raise ValueError(
                     f"roles {', '.join(sorted(regional))} need a region scope (kim_region)"
                 )
-        elif not is_region_code(self.region_scope):
+            return
+        if not is_region_code(self.region_scope):
             raise ValueError(f"region scope {self.region_scope!r} is not a Kemendagri code")
+        level = region_level(self.region_scope)
+        too_wide = sorted(r for r in regional if level < REGIONAL_MIN_LEVEL[r])
+        if too_wide:
+            raise ValueError(
+                f"region scope {self.region_scope} is too wide for {', '.join(too_wide)} "
+                "(a kabupaten/kota code or narrower is needed)"
+            )
 
     def has_any_role(self, *roles: str) -> bool:
         """Whether the principal holds at least one of ``roles``."""
         return not self.roles.isdisjoint(roles)
 
-    @property
-    def is_nationwide(self) -> bool:
-        """Whether a nationwide role lets the principal see every region."""
-        return not self.roles.isdisjoint(NATIONWIDE_ROLES)
+    def acts_in(self, code: str, *roles: str) -> bool:
+        """Whether one of ``roles`` that the principal holds reaches region ``code``.
 
-    def can_access_region(self, code: str) -> bool:
-        """Whether a resource in region ``code`` is within this principal's tenancy.
-
-        Scope ``35.02`` covers ``35.02`` and ``35.02.01.2001`` but not ``35.021``;
-        scope ``35`` (admin_provinsi) covers every ``35.*`` code.
+        A nationwide role reaches every region; a regional role reaches its
+        ``region_scope`` and what lies inside it (``35.02`` covers ``35.02`` and
+        ``35.02.01.2001`` but not ``35.021``). Roles the principal does not hold
+        grant nothing, whatever else it holds.
         """
-        if self.is_nationwide:
-            return True
-        if self.region_scope is None:
+        held = self.roles.intersection(roles)
+        if not held:
             return False
-        return region_covers(self.region_scope, code)
+        if not held.isdisjoint(NATIONWIDE_ROLES):
+            return True
+        return self.region_scope is not None and region_covers(self.region_scope, code)
 
 
-def ensure_region_visible(principal: Principal, code: str) -> None:
-    """Raise a 404 problem when region ``code`` is outside the principal's scope.
+def ensure_region_visible(principal: Principal, code: str, *roles: str) -> None:
+    """Raise 404 unless one of ``roles`` held by ``principal`` reaches region ``code``.
 
     Another tenant's resource answers exactly like a missing one, so its
     existence is not disclosed.
     """
-    if not principal.can_access_region(code):
+    if not principal.acts_in(code, *roles):
         raise NotFound("The requested resource was not found.")

@@ -1,8 +1,8 @@
 """Wire the HTTP kit into a FastAPI app in the right order.
 
-Middleware, outermost first: tracing (binds ids, echoes headers) → metrics
-(counts every answer, 500s included) → unhandled-error → Starlette's exception
-handlers → routes. Nothing here runs at import time.
+Middleware, outermost first: tracing (binds ids, echoes headers) → metrics (counts every
+answer, 500s included) → request guard (413, 401 before the body is read) → unhandled-
+error → Starlette's exception handlers → routes. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI
 
+from kim_shared.http.guard import DEFAULT_MAX_BODY_BYTES, RequestGuard
 from kim_shared.http.health import HealthChecks, health_router
 from kim_shared.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from kim_shared.http.problems import install_problem_handlers
@@ -24,6 +25,7 @@ def install_http_kit(
     health: HealthChecks | None = None,
     *,
     constraint_messages: Mapping[str, str] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> HealthChecks:
     """Add problem handlers, tracing and metrics middleware, /healthz, /readyz, /metrics.
 
@@ -36,6 +38,7 @@ def install_http_kit(
     app.state.metrics = metrics
     app.state.health = checks
     install_problem_handlers(app, constraint_messages=constraint_messages)  # innermost
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(TracingMiddleware)  # outermost: added last
     app.include_router(health_router(checks))

@@ -17,6 +17,7 @@ version (``3``, empty) matches nothing (412). The errors are the HTTP-free
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Header
@@ -32,6 +33,9 @@ MISSING = (
     "This update needs an If-Match header carrying the ETag you last read, so that "
     "concurrent changes are not overwritten."
 )
+_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
+"""A tag naming a version: ASCII digits only (``"²"`` is a digit to ``str.isdigit``), and
+short enough for a bigint; anything else names no version and matches nothing."""
 STAR = 'If-Match: * is not accepted here; send the ETag you last read (e.g. "3").'
 
 
@@ -54,7 +58,7 @@ def parse_if_match(value: str | None) -> frozenset[int] | None:
     versions: set[int] = set()
     for part in value.split(","):
         tag = part.strip().removeprefix("W/").strip()
-        if len(tag) >= 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        if _VERSION_TAG.fullmatch(tag):
             versions.add(int(tag[1:-1]))
         elif tag == "*":
             raise VersionRequired(STAR)

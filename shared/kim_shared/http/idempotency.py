@@ -1,29 +1,29 @@
-"""``Idempotency-Key`` for POST creates, stored in the business transaction.
+"""``Idempotency-Key`` for POST commands, stored in the business transaction.
 
-A route wraps its transaction in :func:`idempotent`; the stored response is
-written in the same transaction as the effect, so a crash never keeps one
-without the other, and an exception rolls both back::
+Routes use :func:`kim_shared.http.command.command`, which wraps
+:func:`idempotent`: the stored answer is written in the same transaction as the
+effect, so a crash never keeps one without the other, and an exception rolls
+both back.
 
-    scope = idempotency_scope(user.subject, request.method, request.url.path)
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=payload) as slot:
-        if slot.replay is not None:
-            return slot.replay  # the first answer again, with Idempotent-Replayed: true
-        kim = await handlers.form_kim(conn, payload)
-        return slot.respond(201, kim.model_dump(mode="json"), headers={"Location": kim.url})
+Two kinds of answer are stored, and neither holds personal data (UU PDP):
+
+* a **created resource** (:meth:`IdempotencySlot.created`): only its id, the
+  status and headers. A replay renders the resource again, as the caller sees
+  it now (a new member's NIK and phone are never kept in this table);
+* a **result** without personal data (:meth:`IdempotencySlot.respond`: an
+  import summary, ranked results): the whole body, replayed as it was.
 
 Semantics (draft-ietf-httpapi-idempotency-key-header, as Stripe): same key and
-same body → the stored status, body and headers again; same key, different body
-→ 422; the same key still in flight (another transaction holds it) → 409 with
-``Retry-After``; an empty key, one over 255 characters or with characters outside
-printable ASCII → 400. No key → the block just runs in a transaction. Only
-successful answers are stored: a handler that raises stores nothing, so the
-client may retry with the same key. Keys are kept 24 hours (``DEFAULT_TTL``);
-older rows are ignored and :func:`purge_idempotency_keys` deletes them.
-
-The route reads the header with a ``key: IdempotencyKey = None`` parameter. A
-replayed body is the same JSON value (``jsonb`` may reorder object members).
-In-flight detection uses a transaction-scoped advisory lock on a 64-bit hash
-of (scope, key): taken without waiting, released by commit/rollback.
+same body → the stored answer again with ``Idempotent-Replayed: true``; same
+key, different body → 422; the same key still in flight (another transaction
+holds it) → 409 with ``Retry-After``; an empty key, one over 255 characters or
+with characters outside printable ASCII → 400. No key → the block just runs in
+a transaction. Only successful answers are stored: a handler that raises
+stores nothing, so the client may retry with the same key. Keys are kept 24
+hours (``DEFAULT_TTL``); older rows are ignored and
+:func:`purge_idempotency_keys` deletes them. In-flight detection uses a
+transaction-scoped advisory lock on a 64-bit hash of (scope, key): taken
+without waiting, released by commit/rollback.
 """
 
 from __future__ import annotations
@@ -37,13 +37,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
-import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from fastapi import Header
 from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
-from kim_shared.http.problems import Problem
+from kim_shared.db.pool import Connection
+from kim_shared.errors import BadRequest, Conflict, Invalid
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -52,41 +51,44 @@ DEFAULT_TTL = timedelta(hours=24)
 _PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
 
 #: FastAPI parameter type: ``key: IdempotencyKey = None`` reads the header.
-IdempotencyKey = Annotated[str | None, Header(alias=HEADER)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description="A unique key (a UUID) per intended request: a retry with the same key "
+        "and body gets the first answer again instead of a second effect (kept 24 hours).",
+    ),
+]
 
-Connection = asyncpg.Connection | PoolConnectionProxy
+Body = BaseModel | bytes | str | Mapping[str, Any] | list[Any] | None
 
 
 def validate_key(key: str | None) -> str | None:
-    """The key itself, None when absent; :class:`Problem` 400 when malformed."""
+    """The key itself, None when absent; :class:`BadRequest` when malformed."""
     if key is None:
         return None
+    slug = "invalid-idempotency-key"
     if not key.strip():
-        raise Problem(400, f"The {HEADER} header is empty.", slug="invalid-idempotency-key")
+        raise BadRequest(f"The {HEADER} header is empty.", slug=slug)
     if len(key) > MAX_KEY_LENGTH:
-        raise Problem(
-            400,
+        raise BadRequest(
             f"The {HEADER} header is {len(key)} characters long; at most {MAX_KEY_LENGTH} "
             "are allowed (a UUID is a good key).",
-            slug="invalid-idempotency-key",
+            slug=slug,
         )
     if not _PRINTABLE.match(key):
-        raise Problem(
-            400,
-            f"The {HEADER} header may contain only printable ASCII characters.",
-            slug="invalid-idempotency-key",
+        raise BadRequest(
+            f"The {HEADER} header may contain only printable ASCII characters.", slug=slug
         )
     return key
 
 
 def idempotency_scope(subject: str, method: str, path: str) -> str:
-    """Keys are unique per caller and endpoint: ``"<subject> POST /kims"``."""
+    """Keys are unique per caller and endpoint: ``"<subject> POST /kim"``."""
     return f"{subject} {method.upper()} {path}"
 
 
-def request_fingerprint(
-    body: BaseModel | bytes | str | Mapping[str, Any] | list[Any] | None,
-) -> str:
+def request_fingerprint(body: Body) -> str:
     """sha256 hex of the request body.
 
     A model or JSON value is hashed as canonical JSON (sorted keys, no spaces),
@@ -107,55 +109,86 @@ def request_fingerprint(
 
 
 @dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+class StoredAnswer:
+    """What was answered the first time: a result body, or the id of a created resource."""
 
-    def to_response(self, *, replayed: bool) -> Response:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    resource_id: str | None = None
+
+    def to_response(self, *, replayed: bool, body: Any = None) -> Response:
         headers = dict(self.headers)
         if replayed:
             headers[REPLAYED_HEADER] = "true"
-        if self.status == 204 or self.body is None:
+        content = self.body if body is None else body
+        if self.status == 204 or content is None:
             return Response(status_code=self.status, headers=headers)
-        return JSONResponse(self.body, status_code=self.status, headers=headers)
+        return JSONResponse(content, status_code=self.status, headers=headers)
+
+
+def _json(body: Any) -> Any:
+    return body.model_dump(mode="json") if isinstance(body, BaseModel) else body
 
 
 class IdempotencySlot:
-    """What a route sees inside :func:`idempotent`."""
+    """What a command sees inside :func:`idempotent`.
 
-    def __init__(self, key: str | None, replayed: StoredResponse | None = None) -> None:
+    ``replay`` is the whole first answer of a *result* command; ``existing`` is
+    the id of the resource a *create* command made the first time (render it
+    again and answer with :meth:`created`).
+    """
+
+    def __init__(self, key: str | None, stored: StoredAnswer | None = None) -> None:
         self.key = key
-        self.stored: StoredResponse | None = replayed
-        self.replay: Response | None = (
-            replayed.to_response(replayed=True) if replayed is not None else None
-        )
-        self._new: StoredResponse | None = None
-
-    def store(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        """Record the answer; it is written when the block ends, before commit."""
-        if self.replay is not None:
-            raise RuntimeError("this request is a replay: return slot.replay, do not store")
-        self._new = StoredResponse(status, body, dict(headers or {}))
+        self.stored = stored
+        self.replay: Response | None = None
+        self.existing: str | None = None
+        if stored is not None and stored.resource_id is not None:
+            self.existing = stored.resource_id
+        elif stored is not None:
+            self.replay = stored.to_response(replayed=True)
+        self._new: StoredAnswer | None = None
 
     def respond(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
-        """:meth:`store` the answer and return it as a JSON response."""
-        self.store(status, body, headers)
-        assert self._new is not None
+        """Answer with a result and store it whole: ``body`` must hold no personal data."""
+        if self.stored is not None:
+            raise RuntimeError("this request is a replay: return slot.replay, do not store")
+        self._new = StoredAnswer(status, _json(body), dict(headers or {}))
         return self._new.to_response(replayed=False)
+
+    def created(
+        self,
+        resource_id: object,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        *,
+        status: int = 201,
+    ) -> Response:
+        """Answer with a created resource; only its id, status and headers are stored.
+
+        On a replay (``existing`` was set) this answers the stored status and
+        headers with ``body`` (the resource rendered now) and stores nothing.
+        """
+        content = _json(body)
+        if self.stored is not None:
+            if self.stored.resource_id != str(resource_id):
+                raise RuntimeError("a replay must render the resource it created the first time")
+            return self.stored.to_response(replayed=True, body=content)
+        self._new = StoredAnswer(status, None, dict(headers or {}), str(resource_id))
+        return self._new.to_response(replayed=False, body=content)
 
 
 async def _claim(
     conn: Connection, scope: str, key: str, fingerprint: str, ttl: timedelta
-) -> StoredResponse | None:
+) -> StoredAnswer | None:
     locked = await conn.fetchval(
         "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))",
         scope,
         key,
     )
     if not locked:
-        raise Problem(
-            409,
+        raise Conflict(
             f"A request with this {HEADER} is still being processed; retry when it has "
             "finished to get its result.",
             slug="idempotency-key-in-use",
@@ -170,7 +203,7 @@ async def _claim(
     )
     row = await conn.fetchrow(
         "SELECT fingerprint, response_status, response_body::text AS body,"
-        " response_headers::text AS headers"
+        " response_headers::text AS headers, resource_id"
         " FROM idempotency_keys WHERE scope = $1 AND key = $2",
         scope,
         key,
@@ -178,29 +211,31 @@ async def _claim(
     if row is None:
         return None
     if row["fingerprint"] != fingerprint:
-        raise Problem(
-            422,
+        raise Invalid(
             f"This {HEADER} was already used for a request with a different body. "
             "Use a new key for a new request.",
             slug="idempotency-key-reused",
         )
     body = json.loads(row["body"]) if row["body"] is not None else None
-    return StoredResponse(row["response_status"], body, json.loads(row["headers"]))
+    return StoredAnswer(
+        row["response_status"], body, json.loads(row["headers"]), row["resource_id"]
+    )
 
 
 async def _save(
-    conn: Connection, scope: str, key: str, fingerprint: str, response: StoredResponse
+    conn: Connection, scope: str, key: str, fingerprint: str, answer: StoredAnswer
 ) -> None:
     await conn.execute(
-        "INSERT INTO idempotency_keys"
-        " (scope, key, fingerprint, response_status, response_body, response_headers)"
-        " VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)",
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, response_status, response_body,"
+        " response_headers, resource_id) VALUES ($1, $2, $3, $4, $5::text::jsonb,"
+        " $6::text::jsonb, $7)",
         scope,
         key,
         fingerprint,
-        response.status,
-        None if response.body is None else json.dumps(response.body, default=str),
-        json.dumps(response.headers),
+        answer.status,
+        None if answer.body is None else json.dumps(answer.body, default=str),
+        json.dumps(answer.headers),
+        answer.resource_id,
     )
 
 
@@ -210,28 +245,28 @@ async def idempotent(
     *,
     key: str | None,
     scope: str,
-    body: BaseModel | bytes | str | Mapping[str, Any] | list[Any] | None,
+    body: Body,
     ttl: timedelta = DEFAULT_TTL,
 ) -> AsyncIterator[IdempotencySlot]:
     """Run the block in a transaction that also stores (or replays) its answer.
 
-    Raises :class:`Problem` 400/409/422 as described in the module docstring.
-    With a key, a block that ends without ``slot.respond``/``slot.store`` (and is
-    not a replay) is a bug: ``RuntimeError``, and the transaction rolls back.
+    Raises 400/409/422 errors as described in the module docstring. With a key,
+    a block that ends without ``slot.respond``/``slot.created`` (and is not a
+    replay) is a bug: ``RuntimeError``, and the transaction rolls back.
     """
     key = validate_key(key)
     fingerprint = request_fingerprint(body) if key is not None else ""
     async with conn.transaction():
-        replayed = None
+        stored = None
         if key is not None:
-            replayed = await _claim(conn, scope, key, fingerprint, ttl)
-        slot = IdempotencySlot(key, replayed)
+            stored = await _claim(conn, scope, key, fingerprint, ttl)
+        slot = IdempotencySlot(key, stored)
         yield slot
-        if key is None or slot.replay is not None:
+        if key is None or stored is not None:
             return
         if slot._new is None:
             raise RuntimeError(
-                "idempotent(): the block ended without slot.respond() or slot.store(), "
+                "idempotent(): the block ended without slot.respond() or slot.created(), "
                 "so a retry with the same Idempotency-Key could not be answered"
             )
         await _save(conn, scope, key, fingerprint, slot._new)

@@ -1,14 +1,12 @@
 """RFC 9457 problem details (``application/problem+json``) for every error answer.
 
-Routes and handlers ``raise Problem(...)`` (or a helper: :func:`not_found`,
-:func:`conflict`, :func:`precondition_failed`, ...) or an HTTP-free
-:class:`~kim_shared.errors.DomainError`. :func:`install_problem_handlers`
-renders those, request validation errors (422 with an ``errors`` list), Starlette
-HTTP errors (404 unknown route, 405, ...), PostgreSQL constraint and data errors
-(409/422, so bad input is never a 500) and, last, any unexpected exception (500
-with a generic detail; the traceback goes to the log, never to the client).
-Every body carries ``correlation_id`` when a trace is bound, so a user can
-quote it and an operator can find the log lines.
+Code raises the HTTP-free errors of :mod:`kim_shared.errors` (one family, each knowing
+its status); :func:`install_problem_handlers` renders those, request validation errors
+(422 with an ``errors`` list), Starlette HTTP errors (404 unknown route, 405, ...),
+PostgreSQL constraint and data errors (409/422, so bad input is never a 500) and, last,
+any unexpected exception (500 with a generic detail; the traceback goes to the log,
+never to the client). Every body carries ``correlation_id`` when a trace is bound, so a
+user can quote it and an operator can find the log lines.
 """
 
 from __future__ import annotations
@@ -20,21 +18,14 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+from asyncpg.exceptions._base import DataError as ClientDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kim_shared.errors import (
-    Conflict,
-    DomainError,
-    Invalid,
-    NotFound,
-    StaleVersion,
-    VersionRequired,
-)
-from kim_shared.http.concurrency import MISSING, etag
+from kim_shared.errors import Conflict, DomainError, Invalid
 from kim_shared.logging import current_trace
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,8 +48,8 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
-class Problem(Exception):
-    """An HTTP error answered as ``application/problem+json``.
+class Problem:
+    """An error answer as ``application/problem+json`` (the rendering, not an exception).
 
     ``slug`` gives ``type = https://kim.example/problems/<slug>``; without it the
     type is ``about:blank`` and ``title`` defaults to the status phrase.
@@ -75,7 +66,6 @@ class Problem(Exception):
         extensions: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(detail or title or _phrase(status))
         self.status = status
         self.title = title or _phrase(status)
         self.detail = detail
@@ -109,66 +99,17 @@ class Problem(Exception):
         )
 
 
-# --- helpers ------------------------------------------------------------------------
-
-
-def bad_request(detail: str, *, slug: str = "bad-request") -> Problem:
-    return Problem(400, detail, slug=slug)
-
-
-def not_found(what: str) -> Problem:
-    """404: ``not_found("KIM 35.02.01-0001")`` → "KIM 35.02.01-0001 was not found."."""
-    return Problem(404, f"{what} was not found.", slug="not-found")
-
-
-def conflict(detail: str, *, slug: str = "conflict") -> Problem:
-    return Problem(409, detail, slug=slug)
-
-
-def unprocessable(detail: str, errors: Sequence[Mapping[str, str]] | None = None) -> Problem:
-    """422 for input that parses but breaks a rule; ``errors`` as in validation errors."""
-    extensions = {"errors": list(errors)} if errors else None
-    return Problem(422, detail, slug="unprocessable", extensions=extensions)
-
-
-def precondition_failed(detail: str | None = None, *, etag: str | None = None) -> Problem:
-    """412: ``If-Match`` does not name the current version. ``etag`` = the current one."""
-    return Problem(
-        412,
-        detail
-        or "The resource was changed since you read it: If-Match does not match its current "
-        "ETag. Fetch it again, reapply your change and retry.",
-        slug="precondition-failed",
-        headers={"ETag": etag} if etag else None,
-    )
-
-
-def precondition_required(detail: str | None = None) -> Problem:
-    """428: an update without ``If-Match`` (lost-update protection is mandatory)."""
-    return Problem(428, detail or MISSING, slug="precondition-required")
-
-
 # --- domain errors ----------------------------------------------------------------------
-
-_DOMAIN_STATUS: dict[type[DomainError], int] = {
-    Conflict: 409,
-    Invalid: 422,
-    NotFound: 404,
-    VersionRequired: 428,
-    StaleVersion: 412,
-}
 
 
 def problem_from_domain_error(exc: DomainError) -> Problem:
-    """The problem for a :class:`DomainError`: 409/422/404/428/412 by class, else 400.
+    """The problem for any member of the error family (status and headers from the error).
 
-    ``field`` becomes an ``errors`` entry as in validation errors; a
-    :class:`StaleVersion` answer carries the current ``ETag``.
+    ``errors`` (or ``field``) become an ``errors`` list as in validation errors.
     """
-    status = next((_DOMAIN_STATUS[c] for c in type(exc).__mro__ if c in _DOMAIN_STATUS), 400)
-    extensions = {"errors": [{"field": exc.field, "message": exc.detail}]} if exc.field else None
-    headers = {"ETag": etag(exc.current_version)} if isinstance(exc, StaleVersion) else None
-    return Problem(status, exc.detail, slug=exc.slug, extensions=extensions, headers=headers)
+    extensions = {"errors": [i.as_json() for i in exc.errors]} if exc.errors else None
+    headers = exc.headers()
+    return Problem(exc.status, exc.detail, slug=exc.slug, extensions=extensions, headers=headers)
 
 
 # --- validation errors ----------------------------------------------------------------
@@ -222,75 +163,72 @@ def _columns(exc: asyncpg.PostgresError) -> str | None:
     return match.group("cols") if match else None
 
 
-def problem_from_db_error(
+def error_from_db(
     exc: Exception, constraint_messages: Mapping[str, str] | None = None
-) -> Problem | None:
-    """Map a PostgreSQL constraint/data error caused by input to 409/422; else None.
+) -> DomainError | None:
+    """The domain error (409/422) for a PostgreSQL error caused by input; else None.
 
     Values are never echoed (they may be personal data); the message names the
     columns or constraint. ``constraint_messages`` maps a constraint name to a
     friendlier detail, e.g. ``{"kim_name_desa_key": "A KIM with this name already
-    exists in the desa."}``.
+    exists in the desa."}``. asyncpg's client-side ``DataError`` (an argument it
+    cannot encode, such as an integer out of range) is bad input too.
     """
     messages = constraint_messages or {}
-    if isinstance(exc, asyncpg.PostgresError):
-        constraint = exc.constraint_name
-        custom = messages.get(constraint) if constraint else None
-        table = f" in {exc.table_name}" if exc.table_name else ""
-        if isinstance(exc, asyncpg.UniqueViolationError):
-            cols = _columns(exc)
-            what = f"the same {cols}" if cols else f"a conflicting key ({constraint})"
-            return conflict(
-                custom or f"A record with {what} already exists{table}.", slug="duplicate"
+    if isinstance(exc, ClientDataError):
+        return Invalid("A value is not valid for its field.", slug="invalid-data")
+    if not isinstance(exc, asyncpg.PostgresError):
+        return None
+    constraint = exc.constraint_name
+    custom = messages.get(constraint) if constraint else None
+    table = f" in {exc.table_name}" if exc.table_name else ""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        cols = _columns(exc)
+        what = f"the same {cols}" if cols else f"a conflicting key ({constraint})"
+        return Conflict(custom or f"A record with {what} already exists{table}.", slug="duplicate")
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        if "still referenced" in (exc.detail or ""):
+            return Conflict(
+                custom or f"The record is still referenced by other records ({constraint}).",
+                slug="still-referenced",
             )
-        if isinstance(exc, asyncpg.ForeignKeyViolationError):
-            if "still referenced" in (exc.detail or ""):
-                return conflict(
-                    custom or f"The record is still referenced by other records ({constraint}).",
-                    slug="still-referenced",
-                )
-            cols = _columns(exc) or constraint
-            return Problem(
-                422, custom or f"The referenced {cols} does not exist.", slug="unknown-reference"
-            )
-        if isinstance(exc, asyncpg.ExclusionViolationError):
-            return conflict(custom or f"The record overlaps an existing one ({constraint}).")
-        if isinstance(exc, asyncpg.NotNullViolationError):
-            return Problem(
-                422,
-                custom or f"{exc.column_name or 'A field'} is required{table}.",
-                slug="invalid-data",
-            )
-        if isinstance(exc, asyncpg.CheckViolationError):
-            return Problem(
-                422, custom or f"The data breaks the rule {constraint}{table}.", slug="invalid-data"
-            )
-        if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-            return conflict(custom or f"The change violates constraint {constraint}.")
-        if isinstance(exc, asyncpg.StringDataRightTruncationError):
-            match = _TYPE_IN_MESSAGE.search(str(exc))
-            limit = f" (column type {match.group('type')})" if match else ""
-            return Problem(422, f"A text value is too long{limit}.", slug="invalid-data")
-        if isinstance(exc, asyncpg.NumericValueOutOfRangeError):
-            match = _TYPE_IN_MESSAGE.search(str(exc))
-            if match:
-                limit = f" for type {match.group('type')}"
-            elif str(exc).startswith("numeric field overflow") and exc.detail:
-                limit = f": {exc.detail}"  # precision/scale only, no value
-            else:
-                limit = ""
-            return Problem(422, f"A number is out of range{limit}.", slug="invalid-data")
-        if isinstance(exc, asyncpg.InvalidTextRepresentationError):
-            match = _TYPE_IN_MESSAGE.search(str(exc))
-            kind = f" for type {match.group('type')}" if match else ""
-            return Problem(422, f"A value has an invalid format{kind}.", slug="invalid-data")
-        if isinstance(exc, asyncpg.DataError):  # also client-side argument encoding errors
-            return Problem(422, "A value is not valid for its field.", slug="invalid-data")
-        if isinstance(exc, asyncpg.TransactionRollbackError):  # serialization, deadlock
-            return conflict(
-                "The request conflicted with a concurrent change and was rolled back; retry it.",
-                slug="concurrent-change",
-            )
+        cols = _columns(exc) or constraint
+        return Invalid(custom or f"The referenced {cols} does not exist.", slug="unknown-reference")
+    if isinstance(exc, asyncpg.ExclusionViolationError):
+        return Conflict(custom or f"The record overlaps an existing one ({constraint}).")
+    if isinstance(exc, asyncpg.NotNullViolationError):
+        column = exc.column_name or "A field"
+        return Invalid(custom or f"{column} is required{table}.", slug="invalid-data")
+    if isinstance(exc, asyncpg.CheckViolationError):
+        return Invalid(
+            custom or f"The data breaks the rule {constraint}{table}.", slug="invalid-data"
+        )
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return Conflict(custom or f"The change violates constraint {constraint}.")
+    if isinstance(exc, asyncpg.StringDataRightTruncationError):
+        match = _TYPE_IN_MESSAGE.search(str(exc))
+        limit = f" (column type {match.group('type')})" if match else ""
+        return Invalid(f"A text value is too long{limit}.", slug="invalid-data")
+    if isinstance(exc, asyncpg.NumericValueOutOfRangeError):
+        match = _TYPE_IN_MESSAGE.search(str(exc))
+        if match:
+            limit = f" for type {match.group('type')}"
+        elif str(exc).startswith("numeric field overflow") and exc.detail:
+            limit = f": {exc.detail}"  # precision/scale only, no value
+        else:
+            limit = ""
+        return Invalid(f"A number is out of range{limit}.", slug="invalid-data")
+    if isinstance(exc, asyncpg.InvalidTextRepresentationError):
+        match = _TYPE_IN_MESSAGE.search(str(exc))
+        kind = f" for type {match.group('type')}" if match else ""
+        return Invalid(f"A value has an invalid format{kind}.", slug="invalid-data")
+    if isinstance(exc, asyncpg.DataError):
+        return Invalid("A value is not valid for its field.", slug="invalid-data")
+    if isinstance(exc, asyncpg.TransactionRollbackError):  # serialization, deadlock
+        return Conflict(
+            "The request conflicted with a concurrent change and was rolled back; retry it.",
+            slug="concurrent-change",
+        )
     return None
 
 
@@ -303,11 +241,6 @@ def internal_error_problem() -> Problem:
         "An unexpected error occurred. It was logged; quote the correlation_id when reporting it.",
         slug="internal-error",
     )
-
-
-async def _problem_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
-    return exc.response(request.url.path)
 
 
 async def _domain_handler(request: Request, exc: Exception) -> Response:
@@ -336,7 +269,8 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
         detail = f"{request.method} is not allowed on {request.url.path}" + (
             f"; allowed: {allowed}." if allowed else "."
         )
-    problem = Problem(status, detail, extensions=extensions, headers=exc.headers)
+    slug = _phrase(status).lower().replace(" ", "-")  # 404 → not-found, like NotFound
+    problem = Problem(status, detail, slug=slug, extensions=extensions, headers=exc.headers)
     return problem.response(request.url.path)
 
 
@@ -344,8 +278,8 @@ def _db_handler(
     constraint_messages: Mapping[str, str] | None,
 ) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
-        problem = problem_from_db_error(exc, constraint_messages)
-        if problem is None:
+        error = error_from_db(exc, constraint_messages)
+        if error is None:
             return await _unhandled_handler(request, exc)
         # Not str(exc): PostgreSQL messages quote the offending values (personal data).
         log.info(
@@ -353,7 +287,7 @@ def _db_handler(
             type(exc).__name__,
             getattr(exc, "constraint_name", None),
         )
-        return problem.response(request.url.path)
+        return problem_from_domain_error(error).response(request.url.path)
 
     return handler
 
@@ -405,7 +339,6 @@ def install_problem_handlers(
     Adds :class:`UnhandledErrorMiddleware`; call this before adding other
     middleware that should see the 500 answers (``install_http_kit`` does).
     """
-    app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(HTTPException, _http_exception_handler)
@@ -414,6 +347,7 @@ def install_problem_handlers(
         asyncpg.IntegrityConstraintViolationError,
         asyncpg.DataError,
         asyncpg.TransactionRollbackError,
+        ClientDataError,
     ):
         app.add_exception_handler(exc_class, db_handler)
     app.add_exception_handler(Exception, _unhandled_handler)

@@ -21,9 +21,9 @@ from kim_shared.auth import (
     Principal,
     create_token_verifier,
     ensure_region_visible,
-    install_auth_error_handlers,
     require_roles,
 )
+from kim_shared.http.problems import install_problem_handlers
 from kim_shared.settings import ServiceSettings
 
 Claims = Callable[..., dict[str, Any]]
@@ -41,11 +41,11 @@ def build_app() -> FastAPI:
         yield
 
     app = FastAPI(lifespan=lifespan)
-    install_auth_error_handlers(app)
+    install_problem_handlers(app)
 
     @app.get("/things/{code}")
     async def get_thing(code: str, principal: Operator) -> dict[str, str]:
-        ensure_region_visible(principal, code)
+        ensure_region_visible(principal, code, OPERATOR_KABUPATEN, ADMIN_PROVINSI)
         return {"code": code, "viewer": principal.subject}
 
     @app.get("/me")
@@ -78,7 +78,8 @@ def assert_problem(response: Any, status: int, detail_part: str) -> dict[str, An
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert body["type"] == "about:blank"
+    slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 503: "service-unavailable"}
+    assert body["type"] == f"https://kim.example/problems/{slug[status]}"
     assert body["title"]
     assert detail_part in body["detail"]
     return body

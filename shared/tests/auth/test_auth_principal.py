@@ -18,6 +18,12 @@ def operator(scope: str) -> Principal:
     return Principal(subject="op", roles=frozenset({"operator_kabupaten"}), region_scope=scope)
 
 
+def staff(scope: str) -> Principal:
+    """admin_provinsi for a province scope, operator_kabupaten below it."""
+    role = "admin_provinsi" if "." not in scope else "operator_kabupaten"
+    return Principal(subject="op", roles=frozenset({role}), region_scope=scope)
+
+
 @pytest.mark.parametrize(
     ("scope", "code", "visible"),
     [
@@ -35,25 +41,53 @@ def operator(scope: str) -> Principal:
         ("35", "36.01", False),
     ],
 )
-def test_can_access_region(scope: str, code: str, visible: bool) -> None:
-    assert operator(scope).can_access_region(code) is visible
+def test_acts_in_region(scope: str, code: str, visible: bool) -> None:
+    assert staff(scope).acts_in(code, "admin_provinsi", "operator_kabupaten") is visible
 
 
 def test_admin_provinsi_covers_its_province() -> None:
     admin = Principal(subject="gub", roles=frozenset({"admin_provinsi"}), region_scope="35")
-    assert admin.can_access_region("35.02.01.2001")
-    assert not admin.can_access_region("32.01")
+    assert admin.acts_in("35.02.01.2001", "admin_provinsi")
+    assert not admin.acts_in("32.01", "admin_provinsi")
 
 
-def test_nationwide_role_needs_no_scope_and_sees_everything() -> None:
+def test_nationwide_role_needs_no_scope_and_reaches_everywhere() -> None:
     moderator = Principal(subject="mod", roles=frozenset({"moderator"}))
-    assert moderator.can_access_region("11.01")
-    assert moderator.can_access_region("35.02")
+    assert moderator.acts_in("11.01", "moderator")
+    assert moderator.acts_in("35.02", "moderator")
 
 
-def test_no_role_no_scope_sees_no_region() -> None:
+def test_a_role_not_held_grants_nothing() -> None:
+    moderator = Principal(subject="mod", roles=frozenset({"moderator"}))
+    assert not moderator.acts_in("35.02", "operator_kabupaten")
+    assert not operator("35.02").acts_in("35.02", "moderator")
+
+
+def test_no_role_no_scope_reaches_no_region() -> None:
     nobody = Principal(subject="citizen")
-    assert not nobody.can_access_region("35.02")
+    assert not nobody.acts_in("35.02", "operator_kabupaten", "moderator")
+
+
+@pytest.mark.parametrize("nationwide", ["pendamping", "moderator"])
+def test_scope_follows_the_granting_role_not_the_union(nationwide: str) -> None:
+    """operator_kabupaten of 35.02 who is also a nationwide pendamping/moderator: staff of
+    35.02 only; the nationwide role reaches everywhere only for what it grants itself."""
+    both = Principal(
+        subject="x", roles=frozenset({"operator_kabupaten", nationwide}), region_scope="35.02"
+    )
+    assert both.acts_in("35.02.01.2001", "operator_kabupaten")
+    assert not both.acts_in("33.01.01.2001", "operator_kabupaten")
+    assert not both.acts_in("33.01", "admin_provinsi", "operator_kabupaten")
+    assert both.acts_in("33.01", nationwide)
+
+
+def test_a_kabupaten_role_never_holds_a_province_scope() -> None:
+    with pytest.raises(ValueError, match="too wide for operator_kabupaten"):
+        Principal(subject="x", roles=frozenset({"operator_kabupaten"}), region_scope="35")
+    with pytest.raises(ValueError, match="too wide for pengelola_kim"):
+        Principal(
+            subject="x", roles=frozenset({"admin_provinsi", "pengelola_kim"}), region_scope="35"
+        )
 
 
 @pytest.mark.parametrize(
@@ -72,9 +106,9 @@ def test_invalid_principals(roles: set[str], scope: str | None, message: str) ->
 
 
 def test_ensure_region_visible_answers_404_out_of_scope() -> None:
-    ensure_region_visible(operator("35.02"), "35.02.05")
+    ensure_region_visible(operator("35.02"), "35.02.05", "operator_kabupaten")
     with pytest.raises(NotFound) as caught:
-        ensure_region_visible(operator("35.02"), "35.03.05")
+        ensure_region_visible(operator("35.02"), "35.03.05", "operator_kabupaten")
     assert caught.value.status == 404
 
 

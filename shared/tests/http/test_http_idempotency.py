@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from kim_shared.db import apply_migrations, create_pool
+from kim_shared.errors import BadRequest, Conflict, DomainError, Invalid
 from kim_shared.http.idempotency import (
     IdempotencyKey,
     idempotency_scope,
@@ -21,7 +22,7 @@ from kim_shared.http.idempotency import (
     purge_idempotency_keys,
     validate_key,
 )
-from kim_shared.http.problems import PROBLEM_JSON, Problem, install_problem_handlers
+from kim_shared.http.problems import PROBLEM_JSON, install_problem_handlers
 
 SCOPE = idempotency_scope("user-1", "POST", "/kims")
 
@@ -78,10 +79,9 @@ async def test_same_key_and_body_replays_the_first_response(pool: asyncpg.Pool) 
 
 async def test_same_key_with_another_body_is_422(pool: asyncpg.Pool) -> None:
     await create_kim(pool, "k-2", KimIn(name="KIM Babadan"))
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(Invalid) as raised:
         await create_kim(pool, "k-2", KimIn(name="KIM Jetis"))
-    assert raised.value.status == 422
-    assert raised.value.type.endswith("/idempotency-key-reused")
+    assert raised.value.slug == "idempotency-key-reused"
     assert await pool.fetchval("SELECT array_agg(name) FROM kims") == ["KIM Babadan"]
 
 
@@ -109,10 +109,10 @@ async def test_concurrent_duplicate_in_flight_is_409(pool: asyncpg.Pool) -> None
 
     first = asyncio.create_task(slow_create())
     await asyncio.wait_for(entered.wait(), 10)
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(Conflict) as raised:
         await asyncio.wait_for(create_kim(pool, "k-3", KimIn(name="KIM Slow")), 5)
-    assert raised.value.status == 409
-    assert raised.value.headers["Retry-After"] == "1"
+    assert raised.value.slug == "idempotency-key-in-use"
+    assert raised.value.headers()["Retry-After"] == "1"
     # another key is not held up by the one in flight
     assert (
         await asyncio.wait_for(create_kim(pool, "k-4", KimIn(name="KIM Fast")), 5)
@@ -134,7 +134,7 @@ async def test_effect_and_stored_response_roll_back_together(pool: asyncpg.Pool)
             idempotent(conn, key="k-5", scope=SCOPE, body=KimIn(name="KIM Gagal")) as slot,
         ):
             await conn.execute("INSERT INTO kims (name) VALUES ('KIM Gagal')")
-            slot.store(201, {"name": "KIM Gagal"})
+            slot.respond(201, {"name": "KIM Gagal"})
             raise Boom
 
     with pytest.raises(Boom):
@@ -185,8 +185,9 @@ def test_key_validation(key: str, ok: bool) -> None:
     if ok:
         assert validate_key(key) == key
     else:
-        with pytest.raises(Problem) as raised:
+        with pytest.raises(BadRequest) as raised:
             validate_key(key)
+        assert isinstance(raised.value, DomainError)
         assert raised.value.status == 400
 
 
@@ -242,3 +243,40 @@ async def test_through_http(pool: asyncpg.Pool) -> None:
         assert duplicate.status_code == 409
         assert duplicate.json()["detail"] == "A record with the same name already exists in kims."
     assert await pool.fetchval("SELECT array_agg(key ORDER BY key) FROM idempotency_keys") == ["h1"]
+
+
+async def created_member(pool: asyncpg.Pool, key: str, name: str, nik: str) -> Response:
+    """A create command whose answer holds personal data: only the resource id is stored."""
+    body = {"name": name, "nik": nik}
+    scope = idempotency_scope("user-1", "POST", "/people")
+    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
+        if slot.existing is None:
+            person_id = await conn.fetchval(
+                "INSERT INTO kims (name) VALUES ($1) RETURNING id", f"{name} {nik}"
+            )
+        else:
+            person_id = int(slot.existing)
+        current = await conn.fetchval("SELECT name FROM kims WHERE id = $1", person_id)
+        return slot.created(
+            person_id, {"id": person_id, "shown": current}, {"Location": f"/people/{person_id}"}
+        )
+
+
+async def test_a_created_resource_is_stored_by_id_and_rendered_again(pool: asyncpg.Pool) -> None:
+    """No NIK in idempotency_keys: the replay renders the resource as it is now."""
+    nik = "3502014101900001"
+    first = await created_member(pool, "p-1", "Siti", nik)
+    assert first.status_code == 201
+    stored = await pool.fetchrow("SELECT * FROM idempotency_keys WHERE key = 'p-1'")
+    assert stored is not None
+    assert nik not in str(dict(stored))
+    assert stored["response_body"] is None
+    await pool.execute("UPDATE kims SET name = 'Siti (diperbarui)'")
+    again = await created_member(pool, "p-1", "Siti", nik)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    assert again.body == (
+        b'{"id":' + str(stored["resource_id"]).encode() + b',"shown":"Siti (diperbarui)"}'
+    )
+    assert await count(pool, "kims") == 1

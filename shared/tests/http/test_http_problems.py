@@ -11,15 +11,25 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from kim_shared.errors import Conflict, DomainError, Invalid, NotFound, StaleVersion
+from kim_shared.auth.errors import AuthUnavailable, Unauthorized
+from kim_shared.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Issue,
+    NotFound,
+    PayloadTooLarge,
+    StaleVersion,
+    VersionRequired,
+)
+from kim_shared.http.concurrency import MISSING
 from kim_shared.http.problems import (
     PROBLEM_JSON,
     Problem,
+    error_from_db,
     install_problem_handlers,
-    not_found,
-    precondition_failed,
-    precondition_required,
-    problem_from_db_error,
     problem_from_domain_error,
 )
 
@@ -56,11 +66,11 @@ def make_app() -> FastAPI:
     @app.get("/kims/{kim_id}")
     async def read(kim_id: int) -> dict[str, int]:
         if kim_id == 404:
-            raise not_found(f"KIM {kim_id}")
+            raise NotFound(f"KIM {kim_id} was not found.")
         if kim_id == 412:
-            raise precondition_failed(etag='"v7"')
+            raise StaleVersion(7, "KIM")
         if kim_id == 428:
-            raise precondition_required()
+            raise VersionRequired(MISSING)
         if kim_id == 409:
             raise pg_error(**DUPLICATE)
         if kim_id == 410:
@@ -110,7 +120,7 @@ async def test_problem_is_rendered_as_rfc9457(client: httpx.AsyncClient) -> None
 async def test_precondition_helpers(client: httpx.AsyncClient) -> None:
     failed = await client.get("/kims/412")
     assert_problem(failed, 412)
-    assert failed.headers["etag"] == '"v7"'
+    assert failed.headers["etag"] == '"7"'
     assert "If-Match" in str(failed.json()["detail"])
     required = assert_problem(await client.get("/kims/428"), 428)
     assert "If-Match" in str(required["detail"])
@@ -147,7 +157,7 @@ async def test_missing_body_and_invalid_json(client: httpx.AsyncClient) -> None:
 async def test_unknown_route_and_wrong_method(client: httpx.AsyncClient) -> None:
     body = assert_problem(await client.get("/nowhere"), 404)
     assert body["detail"] == "Nothing is found at GET /nowhere."
-    assert body["type"] == "about:blank"
+    assert body["type"] == "https://kim.example/problems/not-found"  # as NotFound renders
     wrong = await client.delete("/kims/1")
     body = assert_problem(wrong, 405)
     assert "DELETE is not allowed on /kims/1" in str(body["detail"])
@@ -232,8 +242,9 @@ async def test_unique_violation_is_409_without_the_value(client: httpx.AsyncClie
 def test_database_errors_map_to_client_errors(
     fields: dict[str, str], status: int, expected: str | None
 ) -> None:
-    problem = problem_from_db_error(pg_error(**fields))
-    assert problem is not None
+    error = error_from_db(pg_error(**fields))
+    assert error is not None
+    problem = problem_from_domain_error(error)
     assert problem.status == status
     if expected is not None:
         assert problem.detail == expected
@@ -242,8 +253,18 @@ def test_database_errors_map_to_client_errors(
 
 
 def test_non_database_error_is_not_mapped() -> None:
-    assert problem_from_db_error(ValueError("boom")) is None
-    assert problem_from_db_error(pg_error(C="08006", M="connection failure")) is None
+    assert error_from_db(ValueError("boom")) is None
+    assert error_from_db(pg_error(C="08006", M="connection failure")) is None
+
+
+def test_client_side_data_error_is_bad_input() -> None:
+    """asyncpg refuses to encode an argument (an int beyond int32) before the server sees it:
+    an InterfaceError subclass, still the client's input."""
+    from asyncpg.exceptions._base import DataError as ClientDataError
+
+    error = error_from_db(ClientDataError("invalid input for query argument $1: 99999999999"))
+    assert isinstance(error, Invalid)
+    assert "99999999999" not in error.detail
 
 
 def test_problem_extensions_and_about_blank() -> None:
@@ -280,15 +301,41 @@ async def test_domain_errors_are_rendered(client: httpx.AsyncClient) -> None:
     ("error", "status", "slug"),
     [
         (DomainError("Not allowed."), 400, "bad-request"),
-        (Conflict("Taken."), 409, "conflict"),
-        (Invalid("Bad value."), 422, "unprocessable"),
+        (BadRequest("Bad header."), 400, "bad-request"),
+        (Unauthorized("No token.", error=None), 401, "unauthorized"),
+        (Forbidden("Not your role."), 403, "forbidden"),
         (NotFound("Region 35.99 was not found."), 404, "not-found"),
+        (Conflict("Taken."), 409, "conflict"),
         (StaleVersion(4, "member"), 412, "precondition-failed"),
+        (PayloadTooLarge("Too big."), 413, "payload-too-large"),
+        (Invalid("Bad value."), 422, "unprocessable"),
+        (VersionRequired("Send If-Match."), 428, "precondition-required"),
+        (AuthUnavailable("IdP down."), 503, "service-unavailable"),
     ],
 )
-def test_domain_error_statuses(error: DomainError, status: int, slug: str) -> None:
+def test_one_error_family_renders_every_status(error: DomainError, status: int, slug: str) -> None:
+    """Auth errors are members of the family: the same 404 renders the same type wherever it
+    is raised (kit, auth or a service)."""
     problem = problem_from_domain_error(error)
     assert (problem.status, problem.type) == (status, f"https://kim.example/problems/{slug}")
     assert problem.detail == error.detail
     assert "errors" not in problem.body()
-    assert problem.headers == ({"ETag": '"4"'} if status == 412 else {})
+    expected_headers = {412: {"ETag": '"4"'}, 401: {"WWW-Authenticate": 'Bearer realm="kim"'}}
+    assert problem.headers == expected_headers.get(status, {})
+
+
+def test_invalid_lists_every_issue() -> None:
+    error = Invalid.of(
+        "The period is not valid",
+        [
+            Issue("ends_on", "before starts_on"),
+            Issue("bands", "empty"),
+            Issue("a", "b"),
+            Issue("c", "d"),
+        ],
+    )
+    body = problem_from_domain_error(error).body()
+    assert body["detail"] == (
+        "The period is not valid: ends_on: before starts_on; bands: empty; a: b (and 1 more)"
+    )
+    assert [e["field"] for e in body["errors"]] == ["ends_on", "bands", "a", "c"]
