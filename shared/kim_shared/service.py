@@ -24,10 +24,11 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
 
-from kim_shared.auth import create_token_verifier, install_auth_error_handlers
+from kim_shared.auth import create_token_verifier
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
+from kim_shared.events.topics import TopicSpec
 from kim_shared.http.app import install_http_kit
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.idempotency import purge_idempotency_keys
@@ -45,11 +46,32 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """One consumer group of a service: ``<service>.<purpose>`` and its handlers."""
+    """One consumer group of a service: ``<service>.<purpose>`` and its handlers.
+
+    ``rebuildable`` marks a projection that may be emptied and replayed from the start of
+    its topics (DESIGN §3): every topic it reads must then be a state topic, compacted and
+    kept forever, or a rebuild would silently lose what expired. Construction refuses a
+    rebuildable consumer of a fact topic.
+    """
 
     name: str
     handlers: Mapping[type[Event], Handler]
     description: str = ""
+    rebuildable: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.rebuildable:
+            return
+        expiring = sorted({m.topic.name for m in self.handlers if not m.topic.keeps_every_key})
+        if expiring:
+            raise ValueError(
+                f"{self.name} is rebuildable, but {', '.join(expiring)} can lose records: a "
+                "projection rebuilds only from state topics (compacted, kept forever)"
+            )
+
+    @property
+    def topics(self) -> list[TopicSpec]:
+        return sorted({m.topic for m in self.handlers}, key=lambda t: t.name)
 
 
 @dataclass(frozen=True)
@@ -128,8 +150,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         version=spec.version,
         lifespan=lifespan,
     )
-    install_http_kit(app, spec.name, metrics, constraint_messages=spec.constraint_messages)
-    install_auth_error_handlers(app)
+    install_http_kit(
+        app,
+        spec.name,
+        metrics,
+        constraint_messages=spec.constraint_messages,
+        max_body_bytes=settings.max_body_bytes,
+    )
     app.include_router(_asyncapi_router(spec, settings))
     for router in spec.routers:
         app.include_router(router)

@@ -9,8 +9,14 @@ and a test checks they match (``kim manifests write|check``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 DAY_MS = 24 * 60 * 60 * 1000
+
+TopicKind = Literal["state", "fact", "dead_letter"]
+"""``state``: the current snapshot of an entity per key, compacted and kept forever (one
+record per key rebuilds a projection). ``fact``: what happened; may expire. ``dead_letter``:
+records a consumer could not process."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,19 @@ class TopicSpec:
     compacted: bool = False
     retention_ms: int | None = 30 * DAY_MS  # None: keep forever
     description: str = ""
+    kind: TopicKind = "fact"
+
+    def __post_init__(self) -> None:
+        if self.kind == "state" and not self.keeps_every_key:
+            raise ValueError(
+                f"{self.name}: a state topic must be compacted and kept forever, so that "
+                "projections can always be rebuilt from it"
+            )
+
+    @property
+    def keeps_every_key(self) -> bool:
+        """Whether the latest record of every key stays on the topic forever."""
+        return self.compacted and self.retention_ms is None
 
     @property
     def dlq(self) -> TopicSpec:
@@ -29,6 +48,7 @@ class TopicSpec:
             partitions=1,
             retention_ms=90 * DAY_MS,
             description=f"Dead letters of {self.name}",
+            kind="dead_letter",
         )
 
     def configs(self) -> dict[str, str]:
@@ -44,10 +64,21 @@ REGISTRY_REGION = TopicSpec(
     retention_ms=None,
     description="Kemendagri region snapshots (provinsi, kabupaten/kota, kecamatan, "
     "desa/kelurahan); key = region code",
+    kind="state",
+)
+REGISTRY_KIM_STATE = TopicSpec(
+    "kim.registry.kim_state.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Current state of every KIM: status, village, roster of member ids, "
+    "positions, login subjects and terms (no personal data); key = KIM id",
+    kind="state",
 )
 REGISTRY_KIM = TopicSpec(
     "kim.registry.kim.v1",
-    description="KIM lifecycle and membership (ids and roles only); key = KIM id",
+    description="KIM lifecycle and membership facts (ids, roles, reason codes); key = KIM id. "
+    "Expires: rebuild from kim.registry.kim_state.v1",
 )
 REGISTRY_EVALUATION = TopicSpec(
     "kim.registry.evaluation.v1",
@@ -82,6 +113,7 @@ MENTORING_TRAINING = TopicSpec(
 
 CATALOGUE: tuple[TopicSpec, ...] = (
     REGISTRY_REGION,
+    REGISTRY_KIM_STATE,
     REGISTRY_KIM,
     REGISTRY_EVALUATION,
     REGISTRY_ACTIVITY,

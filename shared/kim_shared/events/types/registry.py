@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kim_shared.events.base import Event
 from kim_shared.events.topics import (
     REGISTRY_EVALUATION,
     REGISTRY_KIM,
+    REGISTRY_KIM_STATE,
     REGISTRY_REGION,
     TopicSpec,
 )
@@ -21,6 +22,37 @@ RegionType = Literal[
 ]
 KimStatus = Literal["calon", "aktif", "tidak_aktif", "dibubarkan"]
 Position = Literal["ketua", "wakil_ketua", "sekretaris", "bendahara", "anggota"]
+
+StatusReason = Literal[
+    "memenuhi_syarat",
+    "tidak_ada_kegiatan",
+    "pengurus_tidak_lengkap",
+    "permintaan_pengurus",
+    "digabung",
+    "perubahan_wilayah",
+    "pelanggaran_aturan",
+    "usulan_ditolak",
+    "lainnya",
+]
+"""Why a KIM changed status (a closed list: the words staff typed stay in the registry).
+
+``memenuhi_syarat`` requirements met (activation), ``tidak_ada_kegiatan`` no activity,
+``pengurus_tidak_lengkap`` officers incomplete, ``permintaan_pengurus`` at the officers'
+request, ``digabung`` merged into another KIM, ``perubahan_wilayah`` the village changed
+(pemekaran, merger), ``pelanggaran_aturan`` rules broken, ``usulan_ditolak`` the proposal
+was rejected, ``lainnya`` other."""
+
+LeaveReason = Literal[
+    "masa_jabatan_berakhir",
+    "mengundurkan_diri",
+    "pindah_domisili",
+    "meninggal_dunia",
+    "diberhentikan",
+    "kim_dibubarkan",
+    "lainnya",
+]
+"""Why a membership ended: term over, resigned, moved away, died, dismissed, the KIM was
+dissolved, other (a closed list; the words staff typed stay in the registry)."""
 
 
 class RegionChanged(Event):
@@ -68,9 +100,13 @@ class KimStatusChanged(_KimEvent):
     kabupaten_code: str
     from_status: KimStatus
     to_status: KimStatus
-    reason: str | None = None
+    reason: str | None = Field(
+        default=None,
+        description="Deprecated: always null. Free text stays in the registry; see reason_code.",
+    )
     changed_by: str
     changed_at: datetime
+    reason_code: StatusReason | None = None
 
 
 class KimProfileUpdated(_KimEvent):
@@ -120,7 +156,50 @@ class MemberLeft(_KimEvent):
     position: Position
     user_subject: str | None = None
     left_on: date
-    reason: str | None = None
+    reason: str | None = Field(
+        default=None,
+        description="Deprecated: always null. Free text stays in the registry; see reason_code.",
+    )
+    reason_code: LeaveReason | None = None
+
+
+class RosterEntry(BaseModel):
+    """One current membership in a KIM's state: ids, position and term, never personal data."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    member_id: UUID
+    position: Position
+    user_subject: str | None = None
+    term_start: date
+    term_end: date | None = None
+
+
+class KimStateChanged(Event):
+    """The whole current state of one KIM (compacted state topic: the latest per KIM wins).
+
+    Published with every change of the KIM or its memberships, in the same transaction.
+    ``revision`` grows with every snapshot of the KIM: a projection keeps the highest it
+    has seen and ignores older ones (a replayed dead letter, say). A dissolved KIM keeps
+    its last snapshot (status ``dibubarkan``, empty roster) forever.
+    """
+
+    event_type: ClassVar[str] = "kim.registry.kim_state.changed.v1"
+    topic: ClassVar[TopicSpec] = REGISTRY_KIM_STATE
+    subject_field: ClassVar[str] = "kim_id"
+
+    kim_id: UUID
+    revision: int = Field(ge=1)
+    name: str
+    status: KimStatus
+    village_code: str
+    kecamatan_code: str
+    kabupaten_code: str
+    founded_on: date | None = None
+    roster: list[RosterEntry] = Field(
+        default_factory=list, description="Current memberships (not ended), officers first."
+    )
+    changed_at: datetime
 
 
 class KimEvaluated(Event):
@@ -144,6 +223,7 @@ class KimEvaluated(Event):
 
 REGISTRY_EVENTS: tuple[type[Event], ...] = (
     RegionChanged,
+    KimStateChanged,
     KimFormed,
     KimStatusChanged,
     KimProfileUpdated,
