@@ -264,9 +264,9 @@ async def test_target_access_and_validation(
     assert again.json()["id"] == first.json()["id"]
 
     for body, status, words in [
-        (ok | {"region_code": "35.19"}, 404, "not found"),  # another kabupaten
-        (ok | {"region_code": "35"}, 404, "not found"),  # the province: admin_provinsi only
-        (ok | {"region_code": "35.02.99"}, 422, "not a known region"),
+        (ok | {"region_code": "35.19"}, 422, "not a known region inside your region"),
+        (ok | {"region_code": "35"}, 422, "not a known region inside"),  # admin_provinsi only
+        (ok | {"region_code": "35.02.99"}, 422, "not a known region inside your region"),
         (ok | {"villages_target": 400}, 422, "has 307 desa and kelurahan"),
         (ok | {"region_code": SLAHUNG, "per_kecamatan": True}, 422, "itself a kecamatan"),
         (ok | {"region_code": "35.02.01.2001"}, 422, "region_code"),

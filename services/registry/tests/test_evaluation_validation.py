@@ -81,6 +81,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "before it starts",
     ),
     ("unknown kabupaten", {"kabupaten_code": "35.99"}, "body.kabupaten_code", "35.99"),
+    (
+        "the last day of the calendar",  # ends_on + 1 day would overflow when finalizing
+        {"starts_on": "9999-01-01", "ends_on": "9999-12-31"},
+        "body.ends_on",
+        "must lie between 1900-01-01 and 2100-12-31",
+    ),
 ]
 
 
@@ -111,6 +117,42 @@ async def test_invalid_period_is_422_and_not_stored(
     assert words in problem["detail"]
     assert field in [e["field"] for e in problem["errors"]]
     assert await runtime.pool.fetchval("SELECT count(*) FROM evaluation_periods") == 0
+
+
+def wire(value: str) -> bytes:
+    """Header bytes as a client may send them (servers decode headers as latin-1)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "if_match", ['"\u00b2"', '"' + "9" * 5000 + '"', '"-1"', '"1.0"', 'W/"\u0663"', '"0x1"']
+)
+async def test_junk_if_match_is_412_not_500(
+    http: httpx.AsyncClient, auth: Auth, ponorogo: ImportResult, if_match: str
+) -> None:
+    """Superscript two and Arabic-Indic digits are digits to str.isdigit; a 5,000-digit tag
+    is too long for int(). None of them names a version: 412, as a stale one."""
+    headers = auth("operator_kabupaten", region="35.02")
+    body = {
+        "kabupaten_code": "35.02",
+        "name": "Evaluasi 2026",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-06-30",
+    }
+    r = await http.post("/evaluation-periods", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    r = await http.post(
+        f"/evaluation-periods/{r.json()['id']}/finalize",
+        headers=[
+            *((k.encode(), v.encode()) for k, v in headers.items()),
+            (b"If-Match", wire(if_match)),
+        ],
+    )
+    assert r.status_code == 412, r.text
+    assert r.headers["content-type"] == "application/problem+json"
 
 
 async def test_malformed_bodies_are_422(

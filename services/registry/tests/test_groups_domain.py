@@ -32,22 +32,26 @@ ALLOWED = {
 @pytest.mark.parametrize("target", domain.STATUSES)
 def test_the_transition_table(current: KimStatus, target: KimStatus) -> None:
     if (current, target) in ALLOWED:
-        domain.check_transition(current, target, "alasan")
+        domain.check_transition(current, target, "lainnya")
     else:
         with pytest.raises(Conflict) as caught:
-            domain.check_transition(current, target, "alasan")
+            domain.check_transition(current, target, "lainnya")
         assert caught.value.slug == "invalid-transition"
 
 
-def test_reasons_are_required_only_for_dormancy_and_dissolution() -> None:
-    domain.check_transition("calon", "aktif", None)
-    pairs: tuple[tuple[KimStatus, KimStatus], ...] = (
-        ("aktif", "tidak_aktif"),
-        ("calon", "dibubarkan"),
-    )
-    for current, target in pairs:
-        with pytest.raises(Invalid, match="A reason is required"):
-            domain.check_transition(current, target, "  ")
+@pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
+def test_a_reason_code_is_required_exactly_for_dormancy_and_dissolution(
+    current: KimStatus, target: KimStatus
+) -> None:
+    """Every allowed transition: without a code it passes only when the target is neither
+    tidak_aktif nor dibubarkan; with a code it always passes."""
+    domain.check_transition(current, target, "tidak_ada_kegiatan")
+    if target in ("tidak_aktif", "dibubarkan"):
+        with pytest.raises(Invalid, match="A reason code is required") as caught:
+            domain.check_transition(current, target, None)
+        assert caught.value.field == "body.reason_code"
+    else:
+        domain.check_transition(current, target, None)
 
 
 def test_activation_gaps_name_what_is_missing() -> None:
@@ -70,7 +74,7 @@ def test_rules_validation_orders_positions_and_checks_bounds() -> None:
         dormant_after_days=30,
     )
     assert positions == ("ketua", "bendahara")
-    with pytest.raises(Invalid, match="max_members must be at least min_members"):
+    with pytest.raises(Invalid, match="max_members: must be at least min_members"):
         domain.validate_rules(
             max_kim_per_village=1,
             required_positions=[],
@@ -78,6 +82,20 @@ def test_rules_validation_orders_positions_and_checks_bounds() -> None:
             max_members=4,
             dormant_after_days=30,
         )
+    with pytest.raises(Invalid) as every:
+        domain.validate_rules(
+            max_kim_per_village=0,
+            required_positions=["anggota"],
+            min_members=5,
+            max_members=4,
+            dormant_after_days=1,
+        )
+    assert [e.field for e in every.value.errors] == [
+        "body.max_kim_per_village",
+        "body.required_positions",
+        "body.max_members",
+        "body.dormant_after_days",
+    ]
 
 
 def test_the_narrowest_region_filter() -> None:
@@ -88,17 +106,6 @@ def test_the_narrowest_region_filter() -> None:
         domain.narrowest_region(["35.02", "35.19.01"])
     with pytest.raises(domain.EmptyFilter):
         domain.narrowest_region(["35.02", "35.021"])
-
-
-def test_public_text_masks_personal_data() -> None:
-    masked = domain.public_text("Ketua Pak Budi Santoso pindah, HP 081234567890")
-    assert masked is not None
-    assert "081234567890" not in masked
-    assert "Budi" not in masked
-    assert domain.public_text("Tidak ada kegiatan selama 6 bulan") == (
-        "Tidak ada kegiatan selama 6 bulan"
-    )
-    assert domain.public_text("   ") is None
 
 
 def test_leaving_day() -> None:

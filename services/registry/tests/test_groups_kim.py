@@ -3,6 +3,7 @@ village, idempotency."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -91,21 +92,60 @@ async def test_the_public_profile_has_no_sk_contact_or_members(
 # --- bad input ----------------------------------------------------------------------------
 
 
+async def test_a_lone_surrogate_escape_is_422_not_500(
+    http: httpx.AsyncClient, runtime: Runtime, auth: Auth, ponorogo: ImportResult
+) -> None:
+    """JSON may spell a lone surrogate (``\\ud800``); Python keeps it, UTF-8 cannot store it."""
+    before = await counts(runtime)
+    raw = json.dumps(kim_body(name="KIM \ud800 Tugu")).encode()  # ensure_ascii: an escape
+    r = await http.post(
+        "/kim", content=raw, headers={**operator(auth), "content-type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert "found U+D800" in r.json()["detail"]
+    assert await counts(runtime) == before
+
+
+async def test_names_are_stored_in_nfc(
+    http: httpx.AsyncClient, auth: Auth, ponorogo: ImportResult
+) -> None:
+    """The same name typed on two keyboards (é as one code point or as e + accent) is one."""
+    decomposed = "KIM Cafe\u0301 Desa"
+    r = await http.post("/kim", json=kim_body(name=f"  {decomposed}  "), headers=operator(auth))
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "KIM Caf\u00e9 Desa"
+
+
 @pytest.mark.parametrize(
     ("change", "status", "expected"),
     [
-        ({"village_code": "35.02.01.9999"}, 422, "Unknown village code 35.02.01.9999"),
+        (
+            {"village_code": "35.02.01.9999"},
+            422,
+            "Village code 35.02.01.9999 is not an active desa or kelurahan",
+        ),
         ({"village_code": "35.02.01"}, 422, "body.village_code"),
-        ({"village_code": "99.99.99.9999"}, 422, "Unknown village code"),
+        ({"village_code": "99.99.99.9999"}, 422, "inside your region (35.02)"),
+        ({"founded_on": "2101-01-01"}, 422, "must lie between 1900-01-01 and 2100-12-31"),
         ({"sk_date": "15-03-2021"}, 422, "body.sk_date: Value error, must be a date"),
         ({"sk_date": "2021-02-30"}, 422, "body.sk_date"),
         ({"sk_date": 1615766400}, 422, "body.sk_date"),
-        ({"sk_date": "2999-01-01"}, 422, "sk_date lies in the future"),
-        ({"founded_on": "2999-01-01"}, 422, "founded_on lies in the future"),
+        ({"sk_date": "2099-01-01"}, 422, "sk_date lies in the future"),
+        ({"founded_on": "2099-01-01"}, 422, "founded_on lies in the future"),
         ({"sk_number": None}, 422, "give its sk_number too"),
         ({"sk_issuer": "bupati"}, 422, "body.sk_issuer"),
         ({"name": "K" * 151}, 422, "body.name"),
         ({"name": "  "}, 422, "body.name"),
+        (
+            {"name": "\u200b\u200b\u200b\u200b"},
+            422,
+            "invisible formatting characters (found U+200B)",
+        ),
+        ({"name": "KIM \u202eaideM uguT"}, 422, "found U+202E"),  # right-to-left override
+        ({"name": "\ufeffKIM Tugu"}, 422, "found U+FEFF"),  # byte-order mark
+        ({"name": "KIM Tugu\r\nMedia"}, 422, "found U+000D"),
+        ({"name": "KIM\u0000Tugu"}, 422, "found U+0000"),
+        ({"sk_number": "141/\u2028/2021"}, 422, "found U+2028"),  # line separator
         ({"legal_basis": "x" * 301}, 422, "body.legal_basis"),
         ({"contact_channel": "x" * 201}, 422, "body.contact_channel"),
         ({"kim_id_number": "9" * 51}, 422, "body.kim_id_number"),

@@ -38,23 +38,29 @@ async def test_lifecycle_with_its_events_and_history(
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "aktif"
     assert r.headers["ETag"] == '"2"'
-    r = await set_status(http, kim_id, op, "tidak_aktif", "Tidak ada berita sejak Januari")
+    r = await set_status(
+        http, kim_id, op, "tidak_aktif", "Tidak ada berita sejak Januari", code="tidak_ada_kegiatan"
+    )
     assert r.status_code == 200, r.text
-    r = await set_status(http, kim_id, op, "aktif", "Pengurus baru aktif lagi")
+    r = await set_status(
+        http, kim_id, op, "aktif", "Pengurus baru aktif lagi", code="memenuhi_syarat"
+    )
     assert r.status_code == 200, r.text
-    r = await set_status(http, kim_id, op, "dibubarkan", "Digabung dengan KIM kecamatan")
+    r = await set_status(
+        http, kim_id, op, "dibubarkan", "Digabung dengan KIM kecamatan", code="digabung"
+    )
     assert r.status_code == 200, r.text
     dissolved = r.json()
     assert dissolved["status"] == "dibubarkan"
     assert dissolved["members"] == [], "dissolving ends every membership"
 
     history = (await http.get(f"/kim/{kim_id}/history", headers=op)).json()
-    assert [(h["from_status"], h["to_status"], h["reason"]) for h in history] == [
-        (None, "calon", None),
-        ("calon", "aktif", None),
-        ("aktif", "tidak_aktif", "Tidak ada berita sejak Januari"),
-        ("tidak_aktif", "aktif", "Pengurus baru aktif lagi"),
-        ("aktif", "dibubarkan", "Digabung dengan KIM kecamatan"),
+    assert [(h["from_status"], h["to_status"], h["reason_code"], h["reason"]) for h in history] == [
+        (None, "calon", None, None),
+        ("calon", "aktif", None, None),
+        ("aktif", "tidak_aktif", "tidak_ada_kegiatan", "Tidak ada berita sejak Januari"),
+        ("tidak_aktif", "aktif", "memenuhi_syarat", "Pengurus baru aktif lagi"),
+        ("aktif", "dibubarkan", "digabung", "Digabung dengan KIM kecamatan"),
     ]
     assert {h["changed_by"] for h in history} == {"op-ponorogo"}
 
@@ -67,17 +73,18 @@ async def test_lifecycle_with_its_events_and_history(
         *["member_left"] * 3,
     ]
     changes = [e["data"] for e in events if e["type"].endswith("status_changed.v1")]
-    assert [(c["from_status"], c["to_status"]) for c in changes] == [
-        ("calon", "aktif"),
-        ("aktif", "tidak_aktif"),
-        ("tidak_aktif", "aktif"),
-        ("aktif", "dibubarkan"),
+    assert [(c["from_status"], c["to_status"], c["reason_code"]) for c in changes] == [
+        ("calon", "aktif", None),
+        ("aktif", "tidak_aktif", "tidak_ada_kegiatan"),
+        ("tidak_aktif", "aktif", "memenuhi_syarat"),
+        ("aktif", "dibubarkan", "digabung"),
     ]
+    assert all(c.get("reason") is None for c in changes), "free text is never published"
     assert all(c["changed_by"] == "op-ponorogo" and c["changed_at"] for c in changes)
     assert all(c["village_code"] == TUGUREJO for c in changes)
     left = [e["data"] for e in events if e["type"].endswith("member_left.v1")]
     assert {m["member_id"] for m in left} == {o["id"] for o in officers}
-    assert all(m["reason"] == "Digabung dengan KIM kecamatan" for m in left)
+    assert all(m["reason_code"] == "kim_dibubarkan" and m.get("reason") is None for m in left)
     assert all(e["kabupaten"] == PONOROGO for e in events)
     assert_no_personal_data(events)
     ended = await runtime.pool.fetchval(
@@ -111,10 +118,10 @@ async def test_invalid_transitions_are_409_and_change_nothing(
     kim = await form(http, op)
     await staff_the_officers(http, kim["id"], op)
     for step in path:
-        r = await set_status(http, kim["id"], op, step, "alasan")
+        r = await set_status(http, kim["id"], op, step, code="lainnya")
         assert r.status_code == 200, r.text
     before = await counts(runtime)
-    r = await set_status(http, kim["id"], op, target, "alasan")
+    r = await set_status(http, kim["id"], op, target, code="lainnya")
     assert r.status_code == 409
     assert r.headers["content-type"] == "application/problem+json"
     problem = r.json()
@@ -132,9 +139,14 @@ async def test_dormancy_and_dissolution_need_a_reason(
     await staff_the_officers(http, kim["id"], op)
     assert (await set_status(http, kim["id"], op, "aktif")).status_code == 200
     before = await counts(runtime)
-    expected = f"A reason is required to move a KIM to '{target}'"
-    for reason, message in ((None, expected), ("   ", "body.reason")):
-        r = await set_status(http, kim["id"], op, target, reason)
+    expected = f"A reason code is required to move a KIM to '{target}'"
+    for reason, code, message in (
+        (None, None, expected),
+        ("Tidak ada kegiatan", None, expected),  # a note alone is not a reason code
+        ("   ", "lainnya", "body.reason"),
+        (None, "alasan_lain", "body.reason_code"),  # not in the closed list
+    ):
+        r = await set_status(http, kim["id"], op, target, reason, code=code)
         assert r.status_code == 422, r.text
         assert message in r.json()["detail"]
     assert await counts(runtime) == before
@@ -182,20 +194,41 @@ async def test_activation_needs_the_kabupaten_minimum_of_members(
     assert (await set_status(http, kim["id"], op, "aktif")).status_code == 200
 
 
-async def test_reasons_in_events_have_personal_data_masked(
+async def test_only_reason_codes_are_published_the_words_stay_in_the_registry(
     http: httpx.AsyncClient, runtime: Runtime, auth: Auth, ponorogo: ImportResult
 ) -> None:
+    """Text that PII detection cannot catch ("Ketua Budi pindah ke Surabaya", an e-mail)
+    must not reach other agencies: events carry the code only, on every topic."""
     op = operator(auth)
     kim = await form(http, op)
-    reason = "Ditolak: Pak Budi Santoso sudah ketua KIM lain, HP 081298765432"
-    r = await set_status(http, kim["id"], op, "dibubarkan", reason)
+    [ketua, *_] = await staff_the_officers(http, kim["id"], op)
+    leave_note = "Ketua Budi pindah ke Surabaya, surel budi.s@contoh.id"
+    r = await http.post(
+        f"/kim/{kim['id']}/members/{ketua['id']}/end",
+        json={"reason_code": "pindah_domisili", "reason": leave_note},
+        headers=op,
+    )
     assert r.status_code == 200, r.text
-    assert r.json()["status_history"][-1]["reason"] == reason, "staff keep the full reason"
-    changed = (await kim_events(runtime, kim["id"]))[-1]
-    assert changed["type"] == "kim.registry.kim.status_changed.v1"
-    assert "081298765432" not in changed["raw"]
-    assert "Budi Santoso" not in changed["raw"]
-    assert "[PHONE_1]" in changed["data"]["reason"]
+    assert (r.json()["left_reason_code"], r.json()["left_reason"]) == (
+        "pindah_domisili",
+        leave_note,
+    )
+    note = "Ditolak: Pak Budi Santoso sudah ketua KIM lain, HP 081298765432"
+    r = await set_status(http, kim["id"], op, "dibubarkan", note, code="usulan_ditolak")
+    assert r.status_code == 200, r.text
+    last = r.json()["status_history"][-1]
+    assert (last["reason_code"], last["reason"]) == ("usulan_ditolak", note), "staff keep it"
+    left, changed = [
+        e
+        for e in await kim_events(runtime, kim["id"])
+        if e["type"].split(".")[3] in ("member_left", "status_changed")
+    ][:2]
+    assert left["data"]["reason_code"] == "pindah_domisili"
+    assert changed["data"]["reason_code"] == "usulan_ditolak"
+    payloads = await runtime.pool.fetch("SELECT payload FROM outbox")
+    everything = " ".join(bytes(p["payload"]).decode() for p in payloads)
+    for words in ("Budi", "Surabaya", "contoh.id", "081298765432", "Ditolak"):
+        assert words not in everything
 
 
 async def test_a_dissolved_kim_is_read_only(
@@ -203,7 +236,7 @@ async def test_a_dissolved_kim_is_read_only(
 ) -> None:
     op = operator(auth)
     kim = await form(http, op)
-    r = await set_status(http, kim["id"], op, "dibubarkan", "Usulan ditolak")
+    r = await set_status(http, kim["id"], op, "dibubarkan", "Usulan ditolak", code="usulan_ditolak")
     etag = r.headers["ETag"]
     before = await counts(runtime)
     r = await http.patch(

@@ -206,11 +206,14 @@ def _nik_cases() -> list[Any]:
         pytest.param({"gender": "X"}, "body.gender", id="gender-unknown"),
         pytest.param({"phone": "12345"}, "not a valid Indonesian phone number", id="phone"),
         pytest.param({"full_name": "S" * 151}, "body.full_name", id="name-oversize"),
+        pytest.param({"full_name": "\u200b\u200c"}, "found U+200B", id="name-zero-width"),
+        pytest.param({"full_name": "Siti\u202e"}, "found U+202E", id="name-rtl-override"),
+        pytest.param({"full_name": "Siti\nAminah"}, "found U+000A", id="name-newline"),
         pytest.param({"nik": "3" * 33}, "body.nik", id="nik-oversize"),
         pytest.param({"user_subject": "u" * 201}, "body.user_subject", id="subject-oversize"),
         pytest.param({"term_end": "2023-12-31"}, "term_end must not be before", id="term"),
         pytest.param({"term_start": "01-01-2024"}, "body.term_start", id="term-format"),
-        pytest.param({"appointment_sk_date": "2999-01-01"}, "in the future", id="sk-future"),
+        pytest.param({"appointment_sk_date": "2099-01-01"}, "in the future", id="sk-future"),
         pytest.param({"position": "pelindung"}, "body.position", id="position"),
         pytest.param({"nik_hash": "x"}, "body.nik_hash", id="unknown-field"),
     ]
@@ -422,3 +425,32 @@ async def test_idempotent_member_add_creates_one(
     assert await runtime.pool.fetchval("SELECT count(*) FROM members") == 1
     joined = [e for e in await kim_events(runtime) if e["type"].endswith("member_joined.v1")]
     assert len(joined) == 1
+
+
+async def test_idempotency_keys_keep_no_personal_data(
+    http: httpx.AsyncClient, runtime: Runtime, auth: Auth, ponorogo: ImportResult
+) -> None:
+    """The stored answer is the member's id; a replay renders the member again, as it is now
+    and as the caller may see it (UU PDP: no NIK or phone kept for 24 hours in a side table)."""
+    op = {**operator(auth), "Idempotency-Key": "add-ketua"}
+    kim = await form(http, operator(auth))
+    body = member_body("ketua")
+    first = await http.post(f"/kim/{kim['id']}/members", json=body, headers=op)
+    assert first.status_code == 201, first.text
+    assert first.json()["nik"] == body["nik"], "staff see the full NIK"
+    stored = await runtime.pool.fetch("SELECT * FROM idempotency_keys")
+    dump = " ".join(str(dict(r)) for r in stored)
+    for personal in (body["nik"], "3456", body["full_name"]):
+        assert personal not in dump
+    member_url = first.headers["Location"]
+    r = await http.patch(
+        member_url, json={"full_name": "Sutrisno Hadi Wijaya"}, headers={**op, "If-Match": '"1"'}
+    )
+    assert r.status_code == 200, r.text
+    again = await http.post(f"/kim/{kim['id']}/members", json=body, headers=op)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == member_url
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["full_name"] == "Sutrisno Hadi Wijaya", "rendered as it is now"
+    assert again.json()["nik"] == body["nik"]

@@ -70,16 +70,16 @@ async def test_defaults_until_saved_then_versioned(
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"max_members": 4}, "max_members must be at least min_members"),
+        ({"max_members": 4}, "body.max_members: must be at least min_members"),
         ({"required_positions": ["anggota"]}, "only officer positions may be required"),
         ({"required_positions": ["pelindung"]}, "not pelindung"),
         ({"required_positions": ["ketua", "ketua"]}, "more than once"),
-        ({"max_kim_per_village": 0}, "max_kim_per_village must be between 1 and 10"),
-        ({"dormant_after_days": 5}, "dormant_after_days must be between 7 and 3650"),
-        ({"min_members": 0}, "min_members must be between 1"),
+        ({"max_kim_per_village": 0}, "body.max_kim_per_village: must be between 1 and 10"),
+        ({"dormant_after_days": 5}, "body.dormant_after_days: must be between 7 and 3650"),
+        ({"min_members": 0}, "body.min_members: must be between 1"),
         (
             {"min_members": 1, "max_members": 1},
-            "max_members must leave room for one person in each required position",
+            "body.max_members: must leave room for one person in each required position",
         ),
         ({"min_members": "5"}, "body.min_members"),
         ({"min_members": 5.5}, "body.min_members"),

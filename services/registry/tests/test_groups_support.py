@@ -108,14 +108,24 @@ async def staff_the_officers(
     ]
 
 
+AUTO = "auto"
+
+
 async def set_status(
     http: httpx.AsyncClient,
     kim_id: str,
     headers: dict[str, str],
     to: str,
     reason: str | None = None,
+    *,
+    code: str | None = AUTO,
 ) -> httpx.Response:
+    """POST the status change; ``code`` defaults to ``lainnya`` where one is required."""
+    if code == AUTO:
+        code = "lainnya" if to in ("tidak_aktif", "dibubarkan") else None
     body: dict[str, Any] = {"to": to}
+    if code is not None:
+        body["reason_code"] = code
     if reason is not None:
         body["reason"] = reason
     return await http.post(f"/kim/{kim_id}/status", json=body, headers=headers)

@@ -127,12 +127,14 @@ async def test_idempotency_key_replays_the_first_answer(
 @pytest.mark.parametrize(
     ("roles", "region", "scope", "status", "fragment"),
     [
-        # Another tenant's kabupaten or kecamatan: 404, like any other tenant's resource.
-        (("operator_kabupaten",), "35.19", "35.02", 404, "Region 35.02 within your region"),
-        (("operator_kabupaten",), "35.19", "35.02.01", 404, "was not found"),
-        (("admin_provinsi",), "35", "36.01", 404, "was not found"),
-        # Wider than the caller's own region: 403.
-        (("operator_kabupaten",), "35.02", "35", 403, "wider than your region scope 35.02"),
+        # Another tenant's kabupaten or kecamatan, or a region wider than the caller's own:
+        # a scope named in the body that the caller cannot import (422, like an unknown one).
+        (("operator_kabupaten",), "35.19", "35.02", 422, "not inside your region scope (35.19)"),
+        (("operator_kabupaten",), "35.19", "35.02.01", 422, "not inside your region scope"),
+        (("admin_provinsi",), "35", "36.01", 422, "not inside your region scope (35)"),
+        (("operator_kabupaten",), "35.02", "35", 422, "not inside your region scope (35.02)"),
+        # A nationwide second role widens nothing.
+        (("operator_kabupaten", "pendamping"), "35.19", "35.02", 422, "not inside your region"),
         # All of Indonesia: the CLI only.
         (("admin_provinsi",), "35", "all", 403, "kim regions import --scope all"),
         # Not staff.

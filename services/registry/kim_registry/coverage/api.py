@@ -15,7 +15,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from kim_registry.access import Operator
 from kim_registry.coverage import handlers, queries
 from kim_registry.coverage.schemas import Coverage, Target, TargetCreate, TargetList
-from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
+from kim_shared.http.command import command
+from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool
 
 router = APIRouter(tags=["coverage"])
@@ -60,15 +61,12 @@ async def create_target(
     key: IdempotencyKey = None,
 ) -> Response:
     """Set a coverage target for a region in your scope (Idempotency-Key supported)."""
-    scope = idempotency_scope(principal.subject, request.method, request.url.path)
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
-        if slot.replay is not None:
-            return slot.replay
-        row = await handlers.create_target(conn, principal, body)
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.replay is not None:
+            return cmd.replay
+        row = await handlers.create_target(cmd.conn, principal, body)
         target = Target(**dict(row))
-        return slot.respond(
-            201, target.model_dump(mode="json"), headers={"Location": f"/targets/{target.id}"}
-        )
+        return cmd.respond(201, target, headers={"Location": f"/targets/{target.id}"})
 
 
 @router.get("/targets", response_model=TargetList)

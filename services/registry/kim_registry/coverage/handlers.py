@@ -6,7 +6,7 @@ import uuid
 
 import asyncpg
 
-from kim_registry.access import ensure_staff_sees
+from kim_registry.access import staff_sees
 from kim_registry.coverage import repository as repo
 from kim_registry.coverage.schemas import TargetCreate
 from kim_shared.auth import Principal
@@ -18,10 +18,16 @@ async def create_target(
     conn: Connection, principal: Principal, body: TargetCreate
 ) -> asyncpg.Record:
     """A target for a region in the caller's scope (a provinsi needs admin_provinsi's scope)."""
-    ensure_staff_sees(principal, body.region_code, "region")
-    region = await repo.region_villages(conn, body.region_code)
+    region = None
+    if staff_sees(principal, body.region_code):
+        region = await repo.region_villages(conn, body.region_code)
     if region is None:
-        raise Invalid(f"{body.region_code} is not a known region.", field="body.region_code")
+        raise Invalid(
+            f"{body.region_code} is not a known region inside your region "
+            f"({principal.region_scope}).",
+            slug="unknown-region",
+            field="body.region_code",
+        )
     if body.per_kecamatan and region["level"] == 3:
         raise Invalid(
             "per_kecamatan targets are set on a provinsi or kabupaten/kota for each kecamatan "

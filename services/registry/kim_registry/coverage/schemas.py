@@ -8,6 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kim_shared.dates import IsoDate
+from kim_shared.text import Text
+
+Label = Annotated[str, Text(3, 200)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}(\.\d{2})?)?$")]
 
 
@@ -17,8 +21,8 @@ class TargetCreate(BaseModel):
     region_code: AreaCode = Field(
         description="A provinsi (admin_provinsi), kabupaten/kota or kecamatan in your scope."
     )
-    label: str = Field(min_length=3, max_length=200, examples=["Satu KIM di setiap kecamatan"])
-    due_on: date
+    label: Label = Field(examples=["Satu KIM di setiap kecamatan"])
+    due_on: IsoDate
     villages_target: int | None = Field(
         default=None,
         ge=1,

@@ -35,8 +35,9 @@ from kim_registry.evaluation.schemas import (
 )
 from kim_registry.regions.domain import level_of
 from kim_shared.errors import Invalid
+from kim_shared.http.command import command
 from kim_shared.http.concurrency import IfMatch, etag
-from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
+from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
 router = APIRouter()
@@ -117,15 +118,15 @@ async def create_period(
     key: IdempotencyKey = None,
 ) -> Response:
     """Open a period for a kabupaten; without criteria/bands the default template applies."""
-    scope = idempotency_scope(principal.subject, request.method, request.url.path)
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
-        if slot.replay is not None:
-            return slot.replay
-        row = await handlers.create_period(conn, principal, body)
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.existing is None:
+            row = await handlers.create_period(cmd.conn, principal, body)
+        else:
+            row = await handlers.visible_period(cmd.conn, principal, UUID(cmd.existing))
         period = period_from_row(row)
-        return slot.respond(
-            201,
-            period.model_dump(mode="json"),
+        return cmd.created(
+            period.id,
+            period,
             headers={"Location": f"/evaluation-periods/{period.id}", "ETag": etag(period.version)},
         )
 
@@ -206,11 +207,10 @@ async def finalize_period(
     """Score every aktif KIM of the kabupaten (jury scores, missing ones as 0, and activity
     in the period), store the results and publish one ``kim.registry.evaluation.published.v1``
     per KIM, atomically. Only after the period ended; a second finalize is 409."""
-    scope = idempotency_scope(principal.subject, request.method, request.url.path)
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=b"") as slot:
-        if slot.replay is not None:
-            return slot.replay
-        done = await handlers.finalize(conn, principal, period_id, if_match, source)
+    async with command(pool, request, principal, key, b"") as cmd:
+        if cmd.replay is not None:
+            return cmd.replay
+        done = await handlers.finalize(cmd.conn, principal, period_id, if_match, source)
         period = period_from_row(done.period)
         outcome = FinalizeOutcome(
             period=period,
@@ -219,9 +219,7 @@ async def finalize_period(
                 [(k["id"], k["name"], k["village_code"], r) for k, r in done.results]
             ),
         )
-        return slot.respond(
-            200, outcome.model_dump(mode="json"), headers={"ETag": etag(period.version)}
-        )
+        return cmd.respond(200, outcome, headers={"ETag": etag(period.version)})
 
 
 @router.get("/evaluation-periods/{period_id}/results", tags=["evaluation"], response_model=Results)

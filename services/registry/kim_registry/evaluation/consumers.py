@@ -29,6 +29,9 @@ ACTIVITY = ConsumerSpec(
         "suggestions and automatic evaluation metrics. An unknown KIM id is dead-lettered; a "
         "listing or order without a KIM is ignored."
     ),
+    # Not rebuildable: it accumulates facts from topics that expire (30 days); the registry's
+    # own database (backed up) is the record of past activity.
+    rebuildable=False,
 )
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (ACTIVITY,)

@@ -37,6 +37,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
 
+from kim_shared.errors import Issue
+
 ActivityKind = Literal[
     "article_published",
     "article_rejected",
@@ -141,15 +143,6 @@ DEFAULT_BANDS: tuple[Band, ...] = (
     Band("berkembang", 50),
     Band("tumbuh", 0),
 )
-
-
-@dataclass(frozen=True)
-class Issue:
-    field: str
-    message: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
 
 
 def criteria_issues(criteria: Sequence[Criterion]) -> list[Issue]:

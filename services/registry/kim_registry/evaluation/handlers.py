@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from kim_registry.access import ensure_staff_sees
+from kim_registry.access import ensure_staff_sees, staff_sees
 from kim_registry.clock import start_of_day, today
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import (
@@ -22,7 +22,6 @@ from kim_registry.evaluation.domain import (
     DEFAULT_CRITERIA,
     Band,
     Criterion,
-    Issue,
     Result,
     band_issues,
     criteria_issues,
@@ -33,7 +32,7 @@ from kim_registry.evaluation.domain import (
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.errors import Conflict, NotFound
+from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import (
     ArticlePublished,
@@ -45,7 +44,6 @@ from kim_shared.events.types.activity import (
 )
 from kim_shared.events.types.registry import KimEvaluated
 from kim_shared.http.concurrency import check_if_match
-from kim_shared.http.problems import Problem, unprocessable
 from kim_shared.inbox import EventMeta, PermanentError
 from kim_shared.outbox import EventSource, add_many
 
@@ -104,20 +102,18 @@ async def help_request_resolved(
 # --- evaluation periods ------------------------------------------------------------------
 
 
-def _invalid(what: str, issues: list[Issue]) -> Problem:
-    summary = "; ".join(f"{i.field}: {i.message}" for i in issues[:3])
-    more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
-    return unprocessable(f"{what}: {summary}{more}", [i.as_json() for i in issues])
-
-
 async def create_period(
     conn: Connection, principal: Principal, body: PeriodCreate
 ) -> asyncpg.Record:
-    ensure_staff_sees(principal, body.kabupaten_code, "kabupaten")
-    if await repo.region_level(conn, body.kabupaten_code) != 2:
-        raise unprocessable(
-            f"kabupaten_code {body.kabupaten_code} is not a known kabupaten/kota.",
-            [{"field": "body.kabupaten_code", "message": "Unknown kabupaten/kota code."}],
+    if (
+        not staff_sees(principal, body.kabupaten_code)
+        or await repo.region_level(conn, body.kabupaten_code) != 2
+    ):
+        raise Invalid(
+            f"kabupaten_code {body.kabupaten_code} is not a known kabupaten/kota inside your "
+            f"region ({principal.region_scope}).",
+            slug="unknown-region",
+            field="body.kabupaten_code",
         )
     criteria = (
         [c.domain() for c in body.criteria] if body.criteria is not None else DEFAULT_CRITERIA
@@ -127,7 +123,7 @@ async def create_period(
         period_issues(body.starts_on, body.ends_on) + criteria_issues(criteria) + band_issues(bands)
     )
     if issues:
-        raise _invalid("The evaluation period is not valid", issues)
+        raise Invalid.of("The evaluation period is not valid", issues)
     return await repo.insert_period(
         conn,
         period_id=uuid.uuid4(),
@@ -194,10 +190,18 @@ async def put_scores(
         if key not in body.scores
     ]
     if issues:
-        raise _invalid("The jury scores are not valid", issues)
-    await repo.save_sheet(
-        conn, period_id, kim_id, dict(body.scores), dict(body.notes), principal.subject
+        raise Invalid.of("The jury scores are not valid", issues)
+    saved = await repo.save_sheet(
+        conn,
+        period_id,
+        kim_id,
+        dict(body.scores),
+        dict(body.notes),
+        principal.subject,
+        based_on=version,
     )
+    if saved is None:  # another request saved the sheet first (also the very first one)
+        raise StaleVersion(await repo.sheet_version(conn, period_id, kim_id), "score sheet")
     return period
 
 

@@ -237,19 +237,28 @@ async def save_sheet(
     scores: dict[str, float],
     notes: dict[str, str],
     by: str,
-) -> int:
-    """Replace the KIM's jury scores for the period; returns the sheet's new version."""
-    version: int = await conn.fetchval(
+    *,
+    based_on: int,
+) -> int | None:
+    """Replace the KIM's jury scores for the period if the sheet is still at version
+    ``based_on`` (0: no sheet yet); returns the new version, or None when another request
+    saved the sheet meanwhile (also when both were the first: the second insert waits for
+    the first to commit and then finds version 1)."""
+    version: int | None = await conn.fetchval(
         """
         INSERT INTO jury_sheets (period_id, kim_id, updated_by) VALUES ($1, $2, $3)
         ON CONFLICT (period_id, kim_id) DO UPDATE
         SET version = jury_sheets.version + 1, updated_by = EXCLUDED.updated_by, updated_at = now()
+        WHERE jury_sheets.version = $4
         RETURNING version
         """,
         period_id,
         kim_id,
         by,
+        based_on,
     )
+    if version is None:
+        return None
     await conn.execute(
         "DELETE FROM jury_scores WHERE period_id = $1 AND kim_id = $2", period_id, kim_id
     )

@@ -10,6 +10,8 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kim_registry.evaluation.domain import ActivityKind, Band, Criterion
+from kim_shared.dates import IsoDate
+from kim_shared.text import Text
 
 KabupatenCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}$")]
 
@@ -93,9 +95,9 @@ class BandIn(_In):
 
 class PeriodCreate(_In):
     kabupaten_code: KabupatenCode
-    name: str = Field(min_length=3, max_length=150)
-    starts_on: date
-    ends_on: date
+    name: Annotated[str, Text(3, 150)]
+    starts_on: IsoDate
+    ends_on: IsoDate
     criteria: list[CriterionIn] | None = Field(
         default=None, max_length=30, description="Omitted: the default lomba KIM template."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from kim_registry.access import KimEditor, Operator, ensure_can_edit_kim, is_staff
 from kim_registry.clock import today
@@ -28,11 +28,13 @@ from kim_registry.groups.schemas import (
     StatusEntry,
 )
 from kim_registry.groups.views import audience, history_entry
-from kim_shared.auth import CurrentPrincipal, NotFound, OptionalPrincipal, Principal
+from kim_shared.auth import OptionalPrincipal, Principal
 from kim_shared.db import Connection
+from kim_shared.errors import NotFound
 from kim_shared.events.types.registry import KimStatus
+from kim_shared.http.command import command
 from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
-from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
+from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["kim"])
@@ -80,22 +82,26 @@ async def list_kim(
     summary="Form (propose) a KIM for a desa/kelurahan",
 )
 async def form_kim(
+    request: Request,
     body: KimCreate,
     principal: Operator,
     pool: Pool,
     source: Source,
     key: IdempotencyKey = None,
 ) -> Response:
-    scope = idempotency_scope(principal.subject, "POST", "/kim")
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
-        if slot.replay is not None:
-            return slot.replay
-        day = today()
-        kim = await handlers.form_kim(conn, source, principal, body, day)
-        view = await queries.kim_view(conn, kim, "staff", day)
-        return slot.respond(
-            201,
-            view.model_dump(mode="json"),
+    """A repeated ``Idempotency-Key`` answers the KIM it formed, as it is now."""
+    day = today()
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.existing is None:
+            kim = await handlers.form_kim(cmd.conn, source, principal, body, day)
+        else:
+            kim = await handlers.load_kim(cmd.conn, UUID(cmd.existing))
+        view = audience(principal, kim)
+        if view is None:
+            raise NotFound(handlers.KIM_NOT_FOUND)
+        return cmd.created(
+            kim.id,
+            await queries.kim_view(cmd.conn, kim, view, day),
             headers={"Location": f"/kim/{kim.id}", "ETag": etag(kim.version)},
         )
 
@@ -144,9 +150,7 @@ async def change_status(
     """Staff only. ``If-Match`` is optional here: the transition rules guard the state."""
     expected = parse_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
-        kim = await handlers.change_status(
-            conn, source, principal, kim_id, body.to, body.reason, expected, today()
-        )
+        kim = await handlers.change_status(conn, source, principal, kim_id, body, expected, today())
         return await _respond(conn, principal, kim)
 
 
@@ -155,9 +159,7 @@ async def change_status(
     response_model=list[StatusEntry],
     summary="Status history: who changed it, when and why",
 )
-async def status_history(
-    kim_id: UUID, pool: Pool, principal: CurrentPrincipal
-) -> list[StatusEntry]:
+async def status_history(kim_id: UUID, pool: Pool, principal: KimEditor) -> list[StatusEntry]:
     async with pool.acquire() as conn:
         kim = await handlers.load_kim(conn, kim_id)
         ensure_can_edit_kim(principal, str(kim.id), kim.village_code)

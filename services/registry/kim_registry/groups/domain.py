@@ -7,8 +7,9 @@ Lifecycle (``calon`` = proposed, ``aktif``, ``tidak_aktif`` = dormant,
       │         │            │
       └─────────┴────────────┴──► dibubarkan (terminal)
 
-``calon → dibubarkan`` is a rejected proposal. A reason is required for
-``tidak_aktif`` and ``dibubarkan``. Moving to ``aktif`` (first activation or
+``calon → dibubarkan`` is a rejected proposal. A reason code (a closed list,
+published in events) is required for ``tidak_aktif`` and ``dibubarkan``; the
+note staff may add stays in the registry. Moving to ``aktif`` (first activation or
 reactivation) needs the kabupaten's required officer positions filled and at
 least ``min_members`` current members.
 
@@ -24,10 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, get_args
 
-from lokal.samaran import mask_pii
-
-from kim_shared.errors import Conflict, Invalid
-from kim_shared.events.types.registry import KimStatus, Position
+from kim_shared.errors import Conflict, Invalid, Issue
+from kim_shared.events.types.registry import KimStatus, Position, StatusReason
 
 STATUSES: Final[tuple[KimStatus, ...]] = get_args(KimStatus)
 POSITIONS: Final[tuple[Position, ...]] = get_args(Position)
@@ -50,7 +49,9 @@ MAX_MEMBERS_LIMIT: Final = 10_000
 # --- lifecycle ---------------------------------------------------------------------------
 
 
-def check_transition(current: KimStatus, target: KimStatus, reason: str | None) -> None:
+def check_transition(
+    current: KimStatus, target: KimStatus, reason_code: StatusReason | None
+) -> None:
     """Raise :class:`Conflict` for a transition the lifecycle does not allow."""
     if current == target:
         raise Conflict(f"The KIM is already '{current}'.", slug="invalid-transition")
@@ -67,8 +68,11 @@ def check_transition(current: KimStatus, target: KimStatus, reason: str | None) 
             f"{', '.join(allowed)}.",
             slug="invalid-transition",
         )
-    if target in REASON_REQUIRED and not (reason and reason.strip()):
-        raise Invalid(f"A reason is required to move a KIM to '{target}'.", field="body.reason")
+    if target in REASON_REQUIRED and reason_code is None:
+        raise Invalid(
+            f"A reason code is required to move a KIM to '{target}' (the note is optional).",
+            field="body.reason_code",
+        )
 
 
 def ensure_not_dissolved(status: KimStatus, action: str) -> None:
@@ -136,8 +140,7 @@ def validate_rules(
     if not 7 <= dormant_after_days <= 3650:
         errors.append(("dormant_after_days", "must be between 7 and 3650"))
     if errors:
-        field, message = errors[0]
-        raise Invalid(f"Invalid rules: {field} {message}.", field=f"body.{field}")
+        raise Invalid.of("Invalid rules", [Issue(f"body.{f}", m) for f, m in errors])
     return tuple(p for p in OFFICER_POSITIONS if p in required_positions)
 
 
@@ -241,21 +244,6 @@ def check_profile(
             "sk_date and sk_issuer describe a decree: give its sk_number too.",
             field="body.sk_number",
         )
-
-
-# --- events ----------------------------------------------------------------------------------
-
-
-def public_text(text: str | None) -> str | None:
-    """Free text for an event with personal data (names, NIK, phones, ...) masked.
-
-    Reasons are typed by people ("ketua Pak Budi pindah, HP 0812…"); events are
-    published to other agencies and must carry no personal data (UU 27/2022), so
-    the event gets ``mask_pii``'s placeholders while the database keeps the text.
-    """
-    if text is None or not text.strip():
-        return None
-    return mask_pii(text.strip()).text
 
 
 # --- listing ----------------------------------------------------------------------------------

@@ -18,15 +18,15 @@ from kim_registry.groups import domain
 from kim_registry.groups import member_repository as members
 from kim_registry.groups import repository as repo
 from kim_registry.groups.repository import KimRow
-from kim_registry.groups.schemas import KimCreate, KimPatch, RulesPut
-from kim_shared.auth import Forbidden, NotFound, Principal
+from kim_registry.groups.schemas import KimCreate, KimPatch, RulesPut, StatusChange
+from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.errors import Invalid, StaleVersion, ensure_version
+from kim_shared.errors import Invalid, NotFound, StaleVersion, ensure_version
 from kim_shared.events.base import Event
 from kim_shared.events.types.registry import (
     KimFormed,
     KimProfileUpdated,
-    KimStatus,
+    KimStateChanged,
     KimStatusChanged,
     MemberLeft,
 )
@@ -42,27 +42,47 @@ async def load_kim(conn: Connection, kim_id: UUID, *, lock: bool = False) -> Kim
     return kim
 
 
+async def state_of(conn: Connection, kim_id: UUID) -> KimStateChanged:
+    """The KIM's whole current state, as published on the state topic (next revision)."""
+    kim = await load_kim(conn, kim_id)
+    revision, changed_at = await repo.next_state_revision(conn, kim.id)
+    return KimStateChanged(
+        kim_id=kim.id,
+        revision=revision,
+        name=kim.name,
+        status=kim.status,
+        village_code=kim.village_code,
+        kecamatan_code=kim.kecamatan_code,
+        kabupaten_code=kim.kabupaten_code,
+        founded_on=kim.founded_on,
+        roster=await members.roster(conn, kim.id),
+        changed_at=changed_at,
+    )
+
+
 async def stage(conn: Connection, source: EventSource, kim: KimRow, *events: Event) -> None:
-    for event in events:
+    """Stage a change's facts and then the KIM's new state snapshot, in the caller's
+    transaction: call it last, after every write of the command."""
+    for event in (*events, await state_of(conn, kim.id)):
         await add(conn, event, source, kabupaten=kim.kabupaten_code)
 
 
 async def form_kim(
     conn: Connection, source: EventSource, principal: Principal, body: KimCreate, today: date
 ) -> KimRow:
-    """Propose a KIM (status ``calon``) for a desa/kelurahan of the caller's region."""
-    village = await repo.lock_village(conn, body.village_code)
+    """Propose a KIM (status ``calon``) for a desa/kelurahan of the caller's region.
+
+    A village of another tenant is answered exactly like an unknown one (422).
+    """
+    village = None
+    if staff_sees(principal, body.village_code):
+        village = await repo.lock_village(conn, body.village_code)
     if village is None or village.level != 4 or not village.active:
         raise Invalid(
-            f"Unknown village code {body.village_code}: it is not an active desa or kelurahan "
-            "in the Kemendagri regions.",
+            f"Village code {body.village_code} is not an active desa or kelurahan of the "
+            f"Kemendagri regions inside your region ({principal.region_scope}).",
             slug="unknown-village",
             field="body.village_code",
-        )
-    if not staff_sees(principal, village.code):
-        raise Forbidden(
-            f"You may form a KIM only in your own region ({principal.region_scope}); "
-            f"{village.code} is outside it."
         )
     domain.check_profile(
         founded_on=body.founded_on,
@@ -86,7 +106,7 @@ async def form_kim(
         profile=profile,
         created_by=principal.subject,
     )
-    await repo.add_history(conn, kim_id, None, "calon", None, principal.subject)
+    await repo.add_history(conn, kim_id, None, "calon", principal.subject)
     kim = await load_kim(conn, kim_id)
     await stage(
         conn,
@@ -154,31 +174,39 @@ async def change_status(
     source: EventSource,
     principal: Principal,
     kim_id: UUID,
-    target: KimStatus,
-    reason: str | None,
+    change: StatusChange,
     expected: frozenset[int] | None,
     today: date,
 ) -> KimRow:
     """Move the KIM in its lifecycle (staff of its region only).
 
-    Dissolving ends every current membership (one ``MemberLeft`` each), so that
-    consumers of the membership stream need not know the lifecycle rules.
+    Events carry the reason code; the note staff typed stays in the history.
+    Dissolving ends every current membership (one ``MemberLeft`` each, reason
+    ``kim_dibubarkan``), so that consumers of the membership stream need not know
+    the lifecycle rules.
     """
     kim = await load_kim(conn, kim_id, lock=True)
     ensure_staff_sees(principal, kim.village_code, "KIM")
     ensure_version(kim.version, expected, "KIM")
-    domain.check_transition(kim.status, target, reason)
+    target = change.to
+    domain.check_transition(kim.status, target, change.reason_code)
     if target == "aktif":
         rules = await repo.get_rules(conn, kim.kabupaten_code)
         serving = await members.serving(conn, kim.id, today)
         domain.ensure_can_activate(rules, serving.positions, serving.count)
-    reason = reason.strip() if reason else None
     ended = []
     if target == "dibubarkan":
-        ended = await members.end_all_current(conn, kim.id, today, reason)
+        ended = await members.end_all_current(conn, kim.id, today, change.reason)
     await repo.set_status(conn, kim.id, target)
-    changed_at = await repo.add_history(conn, kim.id, kim.status, target, reason, principal.subject)
-    public_reason = domain.public_text(reason)
+    changed_at = await repo.add_history(
+        conn,
+        kim.id,
+        kim.status,
+        target,
+        principal.subject,
+        reason_code=change.reason_code,
+        reason=change.reason,
+    )
     events: list[Event] = [
         KimStatusChanged(
             kim_id=kim.id,
@@ -186,7 +214,7 @@ async def change_status(
             kabupaten_code=kim.kabupaten_code,
             from_status=kim.status,
             to_status=target,
-            reason=public_reason,
+            reason_code=change.reason_code,
             changed_by=principal.subject,
             changed_at=changed_at,
         )
@@ -198,7 +226,7 @@ async def change_status(
             position=m.position,
             user_subject=m.user_subject,
             left_on=m.left_on or today,
-            reason=public_reason,
+            reason_code=m.left_reason_code,
         )
         for m in ended
     ]

@@ -24,9 +24,9 @@ from kim_registry.groups.member_repository import MEMBER_COLUMNS, MemberRow
 from kim_registry.groups.nik import check_person, normalise_phone
 from kim_registry.groups.repository import KimRow
 from kim_registry.groups.schemas import MemberCreate, MemberEnd, MemberPatch
-from kim_shared.auth import NotFound, Principal
+from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.errors import Conflict, ensure_version
+from kim_shared.errors import Conflict, NotFound, ensure_version
 from kim_shared.events.types.registry import MemberChanged, MemberJoined, MemberLeft
 from kim_shared.outbox import EventSource
 
@@ -204,8 +204,7 @@ async def end_member(
     kim = await _editable_kim(conn, principal, kim_id, "ending memberships")
     member = await _current_member(conn, kim, member_id, expected)
     left_on = domain.leaving_day(member.term_start, body.left_on, today)
-    reason = body.reason.strip() if body.reason else None
-    ended = await members.end_member(conn, member.id, left_on, reason)
+    ended = await members.end_member(conn, member.id, left_on, body.reason_code, body.reason)
     await stage(
         conn,
         source,
@@ -216,7 +215,7 @@ async def end_member(
             position=ended.position,
             user_subject=ended.user_subject,
             left_on=left_on,
-            reason=domain.public_text(reason),
+            reason_code=ended.left_reason_code,
         ),
     )
     return kim, ended

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from kim_registry.groups.repository import from_record
 from kim_shared.db import Connection
-from kim_shared.events.types.registry import Position
+from kim_shared.events.types.registry import LeaveReason, Position, RosterEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class MemberRow:
     appointment_sk_date: date | None
     left_on: date | None
     left_reason: str | None
+    left_reason_code: LeaveReason | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -175,13 +176,18 @@ async def update_member(conn: Connection, member_id: UUID, changes: Mapping[str,
 
 
 async def end_member(
-    conn: Connection, member_id: UUID, left_on: date, reason: str | None
+    conn: Connection,
+    member_id: UUID,
+    left_on: date,
+    reason_code: LeaveReason | None,
+    reason: str | None,
 ) -> MemberRow:
     r = await conn.fetchrow(
-        "UPDATE members SET left_on = $2, left_reason = $3, version = version + 1,"
-        f" updated_at = now() WHERE id = $1 RETURNING {_RETURNING}",
+        "UPDATE members SET left_on = $2, left_reason_code = $3, left_reason = $4,"
+        f" version = version + 1, updated_at = now() WHERE id = $1 RETURNING {_RETURNING}",
         member_id,
         left_on,
+        reason_code,
         reason,
     )
     assert r is not None
@@ -191,9 +197,11 @@ async def end_member(
 async def end_all_current(
     conn: Connection, kim_id: UUID, today: date, reason: str | None
 ) -> list[MemberRow]:
-    """End every current membership (the KIM is dissolved); a future term ends on its start."""
+    """End every current membership (the KIM is dissolved: reason code ``kim_dibubarkan``,
+    with the dissolution's note); a future term ends on its start."""
     rows = await conn.fetch(
-        "UPDATE members SET left_on = greatest($2::date, term_start), left_reason = $3,"
+        "UPDATE members SET left_on = greatest($2::date, term_start),"
+        " left_reason_code = 'kim_dibubarkan', left_reason = $3,"
         " version = version + 1, updated_at = now()"
         f" WHERE kim_id = $1 AND left_on IS NULL RETURNING {_RETURNING}",
         kim_id,
@@ -201,3 +209,14 @@ async def end_all_current(
         reason,
     )
     return [from_record(MemberRow, r) for r in rows]
+
+
+async def roster(conn: Connection, kim_id: UUID) -> list[RosterEntry]:
+    """Current memberships as published in the KIM's state: ids and roles, nothing personal."""
+    rows = await conn.fetch(
+        "SELECT id AS member_id, position, user_subject, term_start, term_end FROM members"
+        " WHERE kim_id = $1 AND left_on IS NULL ORDER BY array_position("
+        "ARRAY['ketua', 'wakil_ketua', 'sekretaris', 'bendahara', 'anggota'], position), id",
+        kim_id,
+    )
+    return [RosterEntry.model_validate(dict(r)) for r in rows]

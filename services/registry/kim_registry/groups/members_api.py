@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 
 from kim_registry.access import KimEditor, ensure_can_edit_kim
 from kim_registry.clock import today
@@ -26,9 +26,12 @@ from kim_registry.groups.schemas import (
     MemberView,
 )
 from kim_registry.groups.views import audience, member
-from kim_shared.auth import CurrentPrincipal, NotFound, Principal
+from kim_shared.auth import Principal
+from kim_shared.db import Connection
+from kim_shared.errors import NotFound
+from kim_shared.http.command import command
 from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
-from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
+from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["members"])
@@ -45,9 +48,21 @@ def _respond(principal: Principal, kim: KimRow, row: MemberRow) -> Response:
     return with_etag(_view(principal, kim, row), row.version)
 
 
+async def _load(
+    conn: Connection, principal: Principal, kim_id: UUID, member_id: UUID
+) -> tuple[KimRow, MemberRow]:
+    """The KIM and one of its members, for the KIM's editors (404 for anyone else)."""
+    kim = await load_kim(conn, kim_id)
+    ensure_can_edit_kim(principal, str(kim.id), kim.village_code)
+    row = await members.get_member(conn, kim.id, member_id)
+    if row is None:
+        raise NotFound(member_handlers.MEMBER_NOT_FOUND)
+    return kim, row
+
+
 @router.get("/kim/{kim_id:uuid}/members", response_model=MemberList, summary="Members of a KIM")
 async def list_members(
-    kim_id: UUID, pool: Pool, principal: CurrentPrincipal, former: bool = False
+    kim_id: UUID, pool: Pool, principal: KimEditor, former: bool = False
 ) -> MemberList:
     """Current members, officers first; ``former=true`` adds those whose membership ended."""
     async with pool.acquire() as conn:
@@ -64,6 +79,7 @@ async def list_members(
     summary="Add a pengurus or anggota",
 )
 async def add_member(
+    request: Request,
     kim_id: UUID,
     body: MemberCreate,
     principal: KimEditor,
@@ -71,14 +87,18 @@ async def add_member(
     source: Source,
     key: IdempotencyKey = None,
 ) -> Response:
-    scope = idempotency_scope(principal.subject, "POST", f"/kim/{kim_id}/members")
-    async with pool.acquire() as conn, idempotent(conn, key=key, scope=scope, body=body) as slot:
-        if slot.replay is not None:
-            return slot.replay
-        kim, row = await member_handlers.add_member(conn, source, principal, kim_id, body, today())
-        return slot.respond(
-            201,
-            _view(principal, kim, row).model_dump(mode="json"),
+    """A repeated ``Idempotency-Key`` answers the member it added, as it is now (the NIK
+    and phone are never kept with the key)."""
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.existing is None:
+            kim, row = await member_handlers.add_member(
+                cmd.conn, source, principal, kim_id, body, today()
+            )
+        else:
+            kim, row = await _load(cmd.conn, principal, kim_id, UUID(cmd.existing))
+        return cmd.created(
+            row.id,
+            _view(principal, kim, row),
             headers={"Location": f"/kim/{kim_id}/members/{row.id}", "ETag": etag(row.version)},
         )
 
@@ -86,15 +106,9 @@ async def add_member(
 @router.get(
     "/kim/{kim_id:uuid}/members/{member_id:uuid}", response_model=MemberView, summary="One member"
 )
-async def get_member(
-    kim_id: UUID, member_id: UUID, pool: Pool, principal: CurrentPrincipal
-) -> Response:
+async def get_member(kim_id: UUID, member_id: UUID, pool: Pool, principal: KimEditor) -> Response:
     async with pool.acquire() as conn:
-        kim = await load_kim(conn, kim_id)
-        ensure_can_edit_kim(principal, str(kim.id), kim.village_code)
-        row = await members.get_member(conn, kim.id, member_id)
-    if row is None:
-        raise NotFound(member_handlers.MEMBER_NOT_FOUND)
+        kim, row = await _load(conn, principal, kim_id, member_id)
     return _respond(principal, kim, row)
 
 

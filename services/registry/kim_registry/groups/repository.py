@@ -14,10 +14,9 @@ from uuid import UUID
 
 import asyncpg
 
-from kim_registry.access import sql_in_region
 from kim_registry.groups.domain import OCCUPYING_STATUSES, Rules
 from kim_shared.db import Connection
-from kim_shared.events.types.registry import KimStatus, Position
+from kim_shared.events.types.registry import KimStatus, Position, StatusReason
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -73,6 +72,7 @@ class Village:
 class HistoryRow:
     from_status: KimStatus | None
     to_status: KimStatus
+    reason_code: StatusReason | None
     reason: str | None
     changed_by: str
     changed_at: datetime
@@ -192,28 +192,45 @@ async def add_history(
     kim_id: UUID,
     from_status: KimStatus | None,
     to_status: KimStatus,
-    reason: str | None,
     changed_by: str,
+    *,
+    reason_code: StatusReason | None = None,
+    reason: str | None = None,
 ) -> datetime:
     changed_at: datetime = await conn.fetchval(
-        "INSERT INTO kim_status_history (kim_id, from_status, to_status, reason, changed_by)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING changed_at",
+        "INSERT INTO kim_status_history"
+        " (kim_id, from_status, to_status, reason_code, reason, changed_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING changed_at",
         kim_id,
         from_status,
         to_status,
+        reason_code,
         reason,
         changed_by,
     )
     return changed_at
 
 
+_HISTORY_COLUMNS: Final = ", ".join(f.name for f in fields(HistoryRow))
+
+
 async def list_history(conn: Connection, kim_id: UUID) -> list[HistoryRow]:
     rows = await conn.fetch(
-        "SELECT from_status, to_status, reason, changed_by, changed_at"
-        " FROM kim_status_history WHERE kim_id = $1 ORDER BY id",
+        f"SELECT {_HISTORY_COLUMNS} FROM kim_status_history WHERE kim_id = $1 ORDER BY id",
         kim_id,
     )
     return [from_record(HistoryRow, r) for r in rows]
+
+
+async def next_state_revision(conn: Connection, kim_id: UUID) -> tuple[int, datetime]:
+    """Count one more snapshot of the KIM's state: its revision and the change's time."""
+    r = await conn.fetchrow(
+        "UPDATE kim SET state_revision = state_revision + 1 WHERE id = $1"
+        " RETURNING state_revision, now() AS at",
+        kim_id,
+    )
+    assert r is not None
+    return r["state_revision"], r["at"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +238,24 @@ class KimFilter:
     region: str | None = None  # desa, kecamatan, kabupaten or province code (prefix)
     status: KimStatus | None = None
     q: str | None = None  # case-insensitive part of the name
+
+
+_DIRECTORY: Final = (
+    _KIM_SELECT
+    + """
+WHERE ($1::text IS NULL OR (k.village_code COLLATE "C" >= $1::text
+                            AND k.village_code COLLATE "C" < $1::text || '/'))
+  AND ($2::text IS NULL OR k.status = $2)
+  AND ($3::text IS NULL OR k.name ILIKE '%' || $3 || '%')
+  AND ($4::text IS NULL OR (k.village_code COLLATE "C", k.id) > ($4::text COLLATE "C", $5::uuid))
+ORDER BY k.village_code COLLATE "C", k.id
+LIMIT $6
+"""
+)
+"""The directory page. A region ``r`` and everything inside it are the codes in the
+byte-wise range [``r``, ``r/``) (codes hold only digits and dots, and ``/`` follows ``.``),
+which the ``kim_directory`` index (``village_code COLLATE "C", id``) serves together with the
+order and the keyset condition."""
 
 
 def _like_escape(text: str) -> str:
@@ -232,15 +267,7 @@ async def list_kims(
 ) -> list[KimRow]:
     """KIM ordered by (village_code, id), after the keyset cursor ``after``."""
     rows = await conn.fetch(
-        _KIM_SELECT
-        + f"""
-WHERE ($1::text IS NULL OR {sql_in_region("k.village_code", "$1")})
-  AND ($2::text IS NULL OR k.status = $2)
-  AND ($3::text IS NULL OR k.name ILIKE '%' || $3 || '%')
-  AND ($4::text IS NULL OR (k.village_code, k.id) > ($4, $5::uuid))
-ORDER BY k.village_code, k.id
-LIMIT $6
-""",
+        _DIRECTORY,
         flt.region,
         flt.status,
         None if flt.q is None else _like_escape(flt.q),

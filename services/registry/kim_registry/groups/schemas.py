@@ -6,51 +6,32 @@ input is a 422 before anything is written. Dates must be ``YYYY-MM-DD``.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
-    StringConstraints,
     model_validator,
 )
 
 from kim_registry.groups.domain import MAX_REASON_CHARS
-from kim_shared.events.types.registry import KimStatus, Position
+from kim_shared.dates import IsoDate
+from kim_shared.events.types.registry import KimStatus, LeaveReason, Position, StatusReason
+from kim_shared.text import Text
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, date | None):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value  # pydantic checks that the day exists
-    raise ValueError("must be a date written YYYY-MM-DD")
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-
-
-def _text(min_length: int, max_length: int) -> Any:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-
-
-KimName = Annotated[str, _text(3, 150)]
-PersonName = Annotated[str, _text(2, 150)]
-SkNumber = Annotated[str, _text(1, 100)]
-LegalBasis = Annotated[str, _text(1, 300)]
-ContactChannel = Annotated[str, _text(1, 200)]
-KimIdNumber = Annotated[str, _text(1, 50)]
-Reason = Annotated[str, _text(1, MAX_REASON_CHARS)]
-Subject = Annotated[str, _text(1, 200)]
-Link = Annotated[str, _text(8, 300), Field(pattern=r"^https?://[^\s]+$")]
+KimName = Annotated[str, Text(3, 150)]
+PersonName = Annotated[str, Text(2, 150)]
+SkNumber = Annotated[str, Text(1, 100)]
+LegalBasis = Annotated[str, Text(1, 300)]
+ContactChannel = Annotated[str, Text(1, 200)]
+KimIdNumber = Annotated[str, Text(1, 50)]
+Note = Annotated[str, Text(1, MAX_REASON_CHARS, multiline=True)]
+Subject = Annotated[str, Text(1, 200)]
+Link = Annotated[str, Text(8, 300), Field(pattern=r"^https?://[^\s]+$")]
 VillageCode = Annotated[str, Field(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
 SkIssuer = Literal["kepala_desa", "lurah", "camat", "diskominfo"]
 Gender = Literal["L", "P"]
@@ -110,12 +91,21 @@ class KimPatch(_Request):
 
 class StatusChange(_Request):
     to: KimStatus
-    reason: Reason | None = None
+    reason_code: StatusReason | None = Field(
+        None,
+        description="Why (required for tidak_aktif and dibubarkan); published in events.",
+    )
+    reason: Note | None = Field(
+        None,
+        description="A note in your words; kept in the registry for staff and the KIM's "
+        "pengelola, never published.",
+    )
 
 
 class StatusEntry(BaseModel):
     from_status: KimStatus | None
     to_status: KimStatus
+    reason_code: StatusReason | None
     reason: str | None
     changed_by: str
     changed_at: datetime
@@ -177,7 +167,9 @@ class MemberCreate(_Request):
     nik: str = Field(min_length=1, max_length=32, description="16 digits; spaces/dots ignored.")
     phone: str | None = Field(None, min_length=1, max_length=30)
     gender: Gender | None = Field(None, description="Taken from the NIK when left out.")
-    birth_year: StrictInt | None = Field(None, description="Taken from the NIK when left out.")
+    birth_year: StrictInt | None = Field(
+        None, ge=1900, le=2100, description="Taken from the NIK when left out."
+    )
     user_subject: Subject | None = Field(None, description="OIDC subject of the member's login.")
     position: Position
     term_start: IsoDate | None = Field(None, description="Defaults to today.")
@@ -193,7 +185,7 @@ class MemberPatch(_Request):
     nik: str | None = Field(None, min_length=1, max_length=32)
     phone: str | None = Field(None, min_length=1, max_length=30)
     gender: Gender | None = None
-    birth_year: StrictInt | None = None
+    birth_year: StrictInt | None = Field(None, ge=1900, le=2100)
     user_subject: Subject | None = None
     position: Position | None = None
     term_start: IsoDate | None = None
@@ -211,7 +203,10 @@ class MemberPatch(_Request):
 
 class MemberEnd(_Request):
     left_on: IsoDate | None = Field(None, description="Defaults to today.")
-    reason: Reason | None = None
+    reason_code: LeaveReason | None = Field(None, description="Why; published in events.")
+    reason: Note | None = Field(
+        None, description="A note in your words; kept in the registry, never published."
+    )
 
 
 class MemberView(BaseModel):
@@ -236,6 +231,7 @@ class MemberView(BaseModel):
     appointment_sk_number: str | None
     appointment_sk_date: date | None
     left_on: date | None
+    left_reason_code: LeaveReason | None
     left_reason: str | None
     version: int
 

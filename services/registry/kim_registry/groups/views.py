@@ -2,7 +2,7 @@
 
 * ``staff`` — ``admin_provinsi``/``operator_kabupaten`` whose scope covers the
   KIM: everything, members with full NIK and phone.
-* ``pengelola`` — the KIM's own pengelola (``kim_ids`` claim): everything,
+* ``pengelola`` — the KIM's own pengelola (``kim_ids`` claim, inside its region): everything,
   members with phone and a masked NIK (``3502********0001``).
 * ``public`` — anyone else: the public profile (no SK data, no contact channel,
   members only as officer positions filled and a count; no names).
@@ -41,7 +41,7 @@ def audience(principal: Principal | None, kim: KimRow) -> Audience | None:
         return "public"
     if staff_sees(principal, kim.village_code):
         return "staff"
-    if is_own_pengelola(principal, str(kim.id)):
+    if is_own_pengelola(principal, str(kim.id), kim.village_code):
         return "pengelola"
     if is_staff(principal):
         return None

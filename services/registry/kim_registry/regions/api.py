@@ -22,7 +22,8 @@ from kim_registry.regions.schemas import (
     RegionSummary,
     SearchResults,
 )
-from kim_shared.http.idempotency import IdempotencyKey, idempotency_scope, idempotent
+from kim_shared.http.command import command
+from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["regions"])
@@ -85,9 +86,8 @@ async def summarize_region(code: Code, pool: Pool) -> RegionSummary:
     "/regions/imports",
     response_model=ImportSummary,
     responses={
-        403: {"description": "Scope 'all' (CLI only), or wider than the caller's region."},
-        404: {"description": "Another tenant's region."},
-        422: {"description": "Malformed or unknown scope."},
+        403: {"description": "Scope 'all': CLI only."},
+        422: {"description": "Malformed or unknown scope, or one outside the caller's region."},
     },
 )
 async def import_regions(
@@ -111,12 +111,8 @@ async def import_regions(
     """
     scope = handlers.authorize_import(principal, body.scope)
     rows = await handlers.load_source(scope)
-    idem_scope = idempotency_scope(principal.subject, request.method, request.url.path)
-    async with (
-        pool.acquire() as conn,
-        idempotent(conn, key=key, scope=idem_scope, body=body) as slot,
-    ):
-        if slot.replay is not None:
-            return slot.replay
-        summary = await handlers.import_scope(conn, scope, rows, source)
-        return slot.respond(200, summary.model_dump(mode="json"))
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.replay is not None:
+            return cmd.replay
+        summary = await handlers.import_scope(cmd.conn, scope, rows, source)
+        return cmd.respond(200, summary)

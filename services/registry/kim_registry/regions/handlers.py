@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import asyncpg
 
+from kim_registry.access import STAFF_ROLES
 from kim_registry.regions import repository
 from kim_registry.regions.domain import (
     MATCH_RANKS,
@@ -42,10 +43,8 @@ from kim_registry.regions.schemas import (
     SearchResults,
 )
 from kim_shared.auth import Principal
-from kim_shared.auth.principal import region_covers
 from kim_shared.db import Connection
-from kim_shared.errors import Invalid, NotFound
-from kim_shared.http.problems import Problem, unprocessable
+from kim_shared.errors import Forbidden, Invalid, NotFound
 from kim_shared.outbox import EventSource
 
 # --- reads ----------------------------------------------------------------------------
@@ -111,9 +110,8 @@ async def search_regions(
     if q is not None:
         key = search_key(q)
         if not key:
-            raise unprocessable(
-                "The search text q must contain at least one letter or digit.",
-                [{"field": "query.q", "message": "no letter or digit"}],
+            raise Invalid(
+                "The search text q must contain at least one letter or digit.", field="query.q"
             )
     if within is not None:
         within = _valid_code(within, "query.within")
@@ -173,18 +171,15 @@ def authorize_import(principal: Principal, scope: str) -> str:
     """The validated scope the staff ``principal`` may import over HTTP.
 
     * ``all`` → 403: all of Indonesia (91,599 regions) is imported with the operator
-      CLI only (``kim regions import --scope all``).
-    * malformed, a desa/kelurahan, or not in the Kemendagri data → 422.
-    * a scope that contains the caller's own region (e.g. province ``35`` for an
-      operator of ``35.02``) → 403: it needs a role with a wider region scope.
-    * another tenant's region (e.g. ``35.19`` for an operator of ``35.02``) → 404, as
-      every other tenant's resource in the platform (DESIGN §5), although regions
-      themselves are public.
+      CLI only (``kim regions import --scope all``), whatever the caller's role.
+    * malformed, a desa/kelurahan, not in the Kemendagri data, or not inside the
+      caller's region scope (another tenant's region, or a region wider than the
+      caller's own) → 422, the same answer for each: the scope names a region the
+      caller cannot import.
     """
     scope = scope.strip()
     if scope == SCOPE_ALL:
-        raise Problem(
-            403,
+        raise Forbidden(
             "Importing all of Indonesia ('all') is not available over HTTP: run the operator "
             "CLI on the registry's host instead: kim regions import --scope all",
             slug="import-all-cli-only",
@@ -192,18 +187,14 @@ def authorize_import(principal: Principal, scope: str) -> str:
     try:
         scope = validate_scope(scope)
     except UnknownScope as exc:
-        message = f"The import {exc}."
-        raise unprocessable(message, [{"field": "body.scope", "message": str(exc)}]) from None
-    own = principal.region_scope
-    if own is not None and region_covers(scope, own) and scope != own:
-        raise Problem(
-            403,
-            f"Region {scope} is wider than your region scope {own}: you may import only "
-            f"regions inside {own}.",
+        raise Invalid(f"The import {exc}.", field="body.scope") from None
+    if not principal.acts_in(scope, *STAFF_ROLES):
+        raise Invalid(
+            f"Region {scope} is not inside your region scope ({principal.region_scope}): you "
+            "may import only regions inside it.",
             slug="import-outside-scope",
+            field="body.scope",
         )
-    if own is None or not region_covers(own, scope):
-        raise NotFound(f"Region {scope} within your region scope {own} was not found.")
     return scope
 
 
