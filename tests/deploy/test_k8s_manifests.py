@@ -75,6 +75,21 @@ def selects(selector: Doc, labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in match.items())
 
 
+def non_service_pods(rendered: Rendered) -> list[dict[str, str]]:
+    """Labels of pods in the namespace that are not KIM service pods: none at all (what an
+    empty selector matches), the platform's own labels alone, each CloudNativePG instance
+    and each Kafka node (their operators add the cluster label to the resource's labels)."""
+    platform = {"app.kubernetes.io/part-of": "kim-platform"}
+    pods: list[dict[str, str]] = [{}, platform]
+    for cluster in rendered.of_kind("Cluster"):
+        name = cluster["metadata"]["name"]
+        pods.append({**cluster["metadata"].get("labels", {}), "cnpg.io/cluster": name})
+    for pool in rendered.of_kind("KafkaNodePool"):
+        labels = pool["metadata"].get("labels", {})
+        pods.append({**labels, "strimzi.io/pool-name": pool["metadata"]["name"]})
+    return pods
+
+
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     yield path, node
     if isinstance(node, dict):
@@ -237,19 +252,19 @@ def test_each_service_has_its_full_set_of_resources(base: Rendered, svc: str) ->
 
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert selects(deployment["spec"]["selector"], pod_labels)
-    assert all(
-        service["spec"]["selector"].get(k) == v for k, v in service["spec"]["selector"].items()
-    )
-    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels)
+    service_selector = {"matchLabels": service["spec"]["selector"]}
+    assert selects(service_selector, pod_labels)
     assert selects(pdb["spec"]["selector"], pod_labels)
     assert selects(policy["spec"]["podSelector"], pod_labels)
     assert scaler["spec"]["scaleTargetRef"]["name"] == svc
     assert scaler["spec"]["scaleTargetRef"].get("kind", "Deployment") == "Deployment"
     assert database["apiVersion"] == "postgresql.cnpg.io/v1"
-    # Selectors of one service never pick another service's pods.
+    # Selectors of one service never pick another service's pods (an empty one picks all).
     for other in SERVICES:
         if other != svc:
             other_labels = base.get("Deployment", other)["spec"]["template"]["metadata"]["labels"]
+            assert not selects(deployment["spec"]["selector"], other_labels)
+            assert not selects(service_selector, other_labels), "the Service would mix pods"
             assert not selects(policy["spec"]["podSelector"], other_labels)
             assert not selects(pdb["spec"]["selector"], other_labels)
 
@@ -424,11 +439,18 @@ def test_kafka_plain_listener_admits_the_service_pods_and_keda_only(base: Render
     assert plain["tls"] is False
     assert plain["port"] == 9092
     peers = plain["networkPolicyPeers"]
+    for peer in peers:
+        # A peer with both selectors means "these pods in those namespaces": not used here.
+        assert set(peer) in ({"podSelector"}, {"namespaceSelector"}), peer
+    pod_selectors = [p["podSelector"] for p in peers if "podSelector" in p]
     for svc in SERVICES:
         labels = base.get("Deployment", svc)["spec"]["template"]["metadata"]["labels"]
-        assert any(selects(p["podSelector"], labels) for p in peers if "podSelector" in p)
-    namespaces = [p["namespaceSelector"]["matchLabels"] for p in peers if "namespaceSelector" in p]
-    assert namespaces == [{"kubernetes.io/metadata.name": "keda"}]
+        assert any(selects(s, labels) for s in pod_selectors), f"{svc} cannot reach Kafka"
+    for selector in pod_selectors:
+        for labels in non_service_pods(base):
+            assert not selects(selector, labels), f"{selector} also admits pods {labels}"
+    namespaces = [p["namespaceSelector"] for p in peers if "namespaceSelector" in p]
+    assert namespaces == [{"matchLabels": {"kubernetes.io/metadata.name": "keda"}}]
     external = listeners["external"]
     assert external["tls"] is True
     assert external["authentication"]["type"] == "scram-sha-512"
