@@ -26,6 +26,7 @@ import pytest
 from kim_devstack import manifests
 from kim_devstack.manifests_cli import register
 from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.http.docs import DocsAssets
 from kim_shared.settings import ServiceSettings
 from tests.deploy.k8s_yaml import load_all, load_file
 from tests.deploy.kustomize_lite import (
@@ -758,7 +759,8 @@ def test_dockerfile_installs_only_its_own_service(svc: str) -> None:
         if ins.keyword in {"COPY", "ADD"} and "--from=" not in ins.args:
             *srcs, _dest = shlex.split(ins.args)
             sources.update(srcs)
-    packages = {s for s in sources if not s.endswith(("pyproject.toml", "uv.lock"))}
+    manifests = ("pyproject.toml", "uv.lock", "package.json", "package-lock.json")
+    packages = {s for s in sources if not s.endswith(manifests)}
     assert packages == {"shared/", f"services/{svc}/"}, "only shared + this service's code"
     assert not any(s.startswith("deploy/") and not s.endswith("pyproject.toml") for s in sources)
 
@@ -770,14 +772,26 @@ def test_dockerfile_installs_only_its_own_service(svc: str) -> None:
     users = [i.args for i in final if i.keyword == "USER"]
     assert users
     assert users[-1].split(":")[0] not in {"0", "root"}
-    copies = [i.args for i in final if i.keyword == "COPY"]
-    assert copies
+    copies = [shlex.split(i.args) for i in final if i.keyword == "COPY"]
+    assert ["--from=builder", "/app/.venv", "/app/.venv"] in copies
+    env = " ".join(i.args for i in final if i.keyword == "ENV")
+    # Besides the venv, only the AsyncAPI viewer's files, where the service looks for them.
+    viewer = re.search(r"KIM_ASYNCAPI_VIEWER_DIR=(\S+)", env)
+    assert viewer, "the image tells the service where the AsyncAPI viewer is"
+    expected = DocsAssets.locate(viewer.group(1))
+    other = {c[-1] for c in copies if c[0] != "--from=builder"}
+    assert {str(expected.asyncapi_js), str(expected.asyncapi_css)} <= other
     for copied in copies:
-        assert copied.startswith("--from=builder"), "the runtime gets the venv only"
+        assert copied[0] in {"--from=builder", "--from=docs-assets"}, copied
+        if copied[0] == "--from=docs-assets":
+            assert copied[-1].startswith(viewer.group(1) + "/"), copied
+    node = next(st for st in build_stages if st[0].args.split()[-1] == "docs-assets")
+    assert [i.args for i in node if i.keyword == "RUN"] == [
+        "npm ci --ignore-scripts --no-audit --no-fund"
+    ], "the viewer comes from the committed lock"
     (cmd,) = [i.args for i in final if i.keyword == "CMD"]
     argv = json.loads(cmd)
     assert argv[:2] == ["uvicorn", "--factory"]
-    env = " ".join(i.args for i in final if i.keyword == "ENV")
     assert f"UVICORN_APP=kim_{svc}.main:create_app" in env
     assert argv[argv.index("--port") + 1] == str(CONTAINER_PORT)
     assert argv[argv.index("--host") + 1] == "0.0.0.0"
@@ -798,5 +812,5 @@ def test_dockerignore_keeps_local_state_and_the_dev_stack_out() -> None:
         "services/",
         "deploy/local/pyproject.toml",
     }
-    for excluded in ("**/tests/", "**/.venv/"):
+    for excluded in ("**/tests/", "**/.venv/", "**/node_modules/"):
         assert excluded in lines
