@@ -1,12 +1,22 @@
 # KIM Platform — the two commands: `make run` and `make test`.
 # Everything else they need is installed here: uv (from PyPI), the Python
-# dependencies (uv.lock), and the Kafka jars (Maven Central, via deploy/local/pom.xml).
+# dependencies (uv.lock), the Kafka jars (Maven Central, via deploy/local/pom.xml),
+# the AsyncAPI viewer the services serve at /asyncapi (npm, shared/docs-assets/package-lock.json)
+# and, for `make test`, Debian's chromium (the browser check of /docs and /asyncapi).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 KAFKA_JARS := deploy/local/.kafka/libs/.complete
+DOCS_ASSETS := shared/docs-assets/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
+
+# $(call apt_install,PACKAGE): install a Debian package (we run as root here and in CI).
+apt_install = { echo "Installing $(1) from Debian ..."; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "$(1) is required: apt-get install $(1) (as root)"; exit 1; fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
 
 .PHONY: help install run test lint typecheck format contracts clean
 
@@ -15,7 +25,7 @@ help:
 	@echo "make test   - install, start the test stack, run lint, type checks and the whole suite"
 	@echo "make lint | typecheck | format | contracts | clean"
 
-install: $(KAFKA_JARS)
+install: $(KAFKA_JARS) $(DOCS_ASSETS)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	@$(UV) sync --frozen --quiet
@@ -27,6 +37,17 @@ $(KAFKA_JARS): deploy/local/pom.xml
 	@rm -rf deploy/local/.kafka/libs
 	@mvn -q -B -f deploy/local/pom.xml package
 	@touch $@
+
+# The AsyncAPI viewer's standalone bundle (@asyncapi/react-component), from the committed lock.
+$(DOCS_ASSETS): shared/docs-assets/package.json shared/docs-assets/package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(call apt_install,npm)
+	@echo "Fetching the AsyncAPI viewer (npm ci in shared/docs-assets) ..."
+	@npm ci --prefix shared/docs-assets --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's chromium for tests/test_docs_pages.py (Playwright drives it; it never downloads one).
+$(CHROMIUM):
+	@$(call apt_install,chromium)
 
 run: install
 	@$(UV) run --frozen kim up
@@ -45,8 +66,8 @@ format: install
 contracts: install
 	@$(UV) run --frozen kim contracts write
 
-test: install lint typecheck
+test: install $(CHROMIUM) lint typecheck
 	@$(UV) run --frozen pytest
 
 clean:
-	rm -rf .local .venv deploy/local/.kafka .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .local .venv deploy/local/.kafka shared/docs-assets/node_modules .mypy_cache .ruff_cache .pytest_cache

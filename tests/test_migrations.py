@@ -1,19 +1,20 @@
 """Forward-only migrations: applying every migration of a service to an empty database
 gives exactly the committed schema (``migrations/schema.txt``).
 
-After adding a migration, regenerate the snapshot with
-``KIM_UPDATE_SCHEMA_SNAPSHOTS=1 uv run pytest tests/test_migrations.py`` and review the diff.
+The test only compares. After adding a migration, regenerate the snapshots with
+``uv run kim schema write`` (a separate command) and review the diff.
 """
 
 from __future__ import annotations
 
-import os
-from importlib.metadata import entry_points
+import asyncio
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from kim_devstack.schema_snapshots import Target, stale_snapshots, targets, write_snapshots
+from kim_shared.cli import main
 from kim_shared.db.migrations import (
     KIT_MIGRATIONS,
     MigrationError,
@@ -23,30 +24,49 @@ from kim_shared.db.migrations import (
 
 pytestmark = pytest.mark.integration
 
-SPECS = {ep.name: ep.load() for ep in entry_points(group="kim.services")}
-TARGETS: dict[str, Path | None] = {"kit": None, **{n: s.migrations for n, s in SPECS.items()}}
+TARGETS = {t.name: t for t in targets()}
 
 
-def snapshot_path(target: str) -> Path:
-    directory = TARGETS[target] or KIT_MIGRATIONS
-    return directory / "schema.txt"
-
-
-@pytest.mark.parametrize("target", sorted(TARGETS))
-async def test_migrations_give_the_committed_schema(target: str, fresh_db: str) -> None:
+@pytest.mark.parametrize("name", sorted(TARGETS))
+async def test_migrations_give_the_committed_schema(name: str, fresh_db: str) -> None:
+    target = TARGETS[name]
     conn = await asyncpg.connect(fresh_db)
     try:
-        applied = await apply_migrations(conn, target, TARGETS[target])
+        applied = await apply_migrations(conn, target.name, target.migrations)
         assert applied, "an empty database gets every migration"
-        assert await apply_migrations(conn, target, TARGETS[target]) == [], "second run: no-op"
+        assert await apply_migrations(conn, target.name, target.migrations) == [], "no-op"
         actual = await schema_fingerprint(conn)
     finally:
         await conn.close()
-    path = snapshot_path(target)
-    if os.environ.get("KIM_UPDATE_SCHEMA_SNAPSHOTS") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"missing {path}: run with KIM_UPDATE_SCHEMA_SNAPSHOTS=1"
-    assert actual == path.read_text(), f"schema drift against {path}"
+    path = target.snapshot
+    assert path.exists(), f"missing {path}: run `uv run kim schema write`"
+    assert actual == path.read_text(), f"schema drift against {path}: `uv run kim schema write`"
+
+
+async def test_schema_write_is_the_only_way_a_snapshot_changes(
+    pg_server: str, tmp_path: Path
+) -> None:
+    (tmp_path / "0001_things.sql").write_text("CREATE TABLE things (id int);")
+    target = Target("svc", tmp_path)
+    stale = await stale_snapshots(pg_server, [target])
+    assert list(stale) == [target]
+    assert "column things.id integer" in stale[target]
+    assert not target.snapshot.exists(), "checking writes nothing"
+    assert await write_snapshots(pg_server, [target]) == [target.snapshot]
+    assert "column things.id integer" in target.snapshot.read_text()
+    assert await stale_snapshots(pg_server, [target]) == {}
+    (tmp_path / "0002_more.sql").write_text("ALTER TABLE things ADD COLUMN note text;")
+    (drift,) = (await stale_snapshots(pg_server, [target])).values()
+    assert "column things.note text" in drift
+    assert "things.note" not in target.snapshot.read_text()
+
+
+async def test_kim_schema_check_passes_on_the_committed_snapshots(
+    pg_server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KIM_POSTGRES_URL", pg_server)
+    assert await asyncio.to_thread(main, ["schema", "check"]) == 0
+    assert "sesuai" in capsys.readouterr().out
 
 
 async def test_an_applied_migration_must_not_change(fresh_db: str, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kim_devstack.stack import Stack
+from kim_devstack.testing import services_base_port
 from kim_shared.cli import main
 from kim_shared.kafka import OutgoingRecord, Producer, read_topic
 
@@ -69,7 +70,10 @@ def _port_open(port: int) -> bool:
 
 
 def test_kim_up_serves_all_four_services_and_stops_on_ctrl_c(stack: Stack, tmp_path: Path) -> None:
-    base = 18000
+    base = services_base_port()  # from KIM_TEST_PORT_BASE: parallel sessions never collide
+    ports = range(base + 1, base + 5)
+    busy = [port for port in ports if _port_open(port)]
+    assert not busy, f"ports {busy} are taken: set KIM_TEST_PORT_BASE to another range"
     env = {
         **os.environ,
         "KIM_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
@@ -94,10 +98,13 @@ def test_kim_up_serves_all_four_services_and_stops_on_ctrl_c(stack: Stack, tmp_p
         else:
             pytest.fail("kim up ended early:\n" + "".join(lines))
         banner = "".join(lines)
-        for port in range(base + 1, base + 5):
+        for port in ports:
             assert f"http://127.0.0.1:{port}/docs" in banner
             assert f"http://127.0.0.1:{port}/asyncapi" in banner
             assert _port_open(port)
+        # It used the test stack's Kafka and PostgreSQL and started none of its own.
+        assert f"Kafka        {stack.kafka_bootstrap}\n" in banner
+        assert f"PostgreSQL   {stack.postgres_url}\n" in banner
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     finally:
@@ -105,4 +112,4 @@ def test_kim_up_serves_all_four_services_and_stops_on_ctrl_c(stack: Stack, tmp_p
             proc.kill()
     assert proc.returncode == 0, banner + rest
     assert "selesai." in rest
-    assert not any(_port_open(port) for port in range(base + 1, base + 5))
+    assert not any(_port_open(port) for port in ports)

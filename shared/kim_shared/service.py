@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
 
 from kim_shared.auth import create_token_verifier
@@ -30,6 +29,7 @@ from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
 from kim_shared.events.topics import TopicSpec
 from kim_shared.http.app import install_http_kit
+from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.idempotency import purge_idempotency_keys
 from kim_shared.http.metrics import ServiceMetrics
@@ -149,6 +149,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without CDNs
+        redoc_url=None,
     )
     install_http_kit(
         app,
@@ -157,7 +159,11 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         constraint_messages=spec.constraint_messages,
         max_body_bytes=settings.max_body_bytes,
     )
-    app.include_router(_asyncapi_router(spec, settings))
+    install_docs(
+        app,
+        DocsAssets.locate(settings.asyncapi_viewer_dir),
+        lambda: spec.asyncapi(settings.kafka_bootstrap_servers),
+    )
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -245,39 +251,3 @@ def _lag_hook(broker: KafkaBroker, metrics: ServiceMetrics) -> Callable[[], Awai
             metrics.set_consumer_lag(p.group, p.topic, p.partition, p.lag)
 
     return refresh_lag
-
-
-def _asyncapi_router(spec: ServiceSpec, settings: ServiceSettings) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    def document() -> dict[str, Any]:
-        return spec.asyncapi(settings.kafka_bootstrap_servers)
-
-    @router.get("/asyncapi.json")
-    async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(document())
-
-    @router.get("/asyncapi")
-    async def asyncapi_html() -> HTMLResponse:
-        return HTMLResponse(_asyncapi_page(spec.title))
-
-    return router
-
-
-def _asyncapi_page(title: str) -> str:
-    from faststream.specification.asyncapi.site import (
-        ASYNCAPI_CSS_DEFAULT_URL,
-        ASYNCAPI_JS_DEFAULT_URL,
-    )
-
-    return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title} — AsyncAPI</title>
-<link rel="stylesheet" href="{ASYNCAPI_CSS_DEFAULT_URL}"></head>
-<body><div id="asyncapi"></div>
-<script src="{ASYNCAPI_JS_DEFAULT_URL}"></script>
-<script>
-fetch("asyncapi.json").then(r => r.json()).then(schema =>
-  AsyncApiStandalone.render({{schema, config: {{show: {{sidebar: true}}}}}},
-                            document.getElementById("asyncapi")));
-</script></body></html>
-"""

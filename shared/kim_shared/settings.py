@@ -62,6 +62,11 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 1000
     outbox_poll_interval_s: float = 1.0
 
+    # The AsyncAPI viewer's files (@asyncapi/react-component); default: shared/docs-assets.
+    asyncapi_viewer_dir: str | None = Field(
+        default=None, validation_alias=_shared("ASYNCAPI_VIEWER_DIR")
+    )
+
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
     log_json: bool = Field(default=True, validation_alias=_shared("LOG_JSON"))
 

@@ -26,6 +26,7 @@ import pytest
 from kim_devstack import manifests
 from kim_devstack.manifests_cli import register
 from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.http.docs import DocsAssets
 from kim_shared.settings import ServiceSettings
 from tests.deploy.k8s_yaml import load_all, load_file
 from tests.deploy.kustomize_lite import (
@@ -73,6 +74,21 @@ def selects(selector: Doc, labels: dict[str, str]) -> bool:
     if set(selector) - {"matchLabels"}:
         raise AssertionError(f"only matchLabels selectors are used: {selector}")
     return all(labels.get(k) == v for k, v in match.items())
+
+
+def non_service_pods(rendered: Rendered) -> list[dict[str, str]]:
+    """Labels of pods in the namespace that are not KIM service pods: none at all (what an
+    empty selector matches), the platform's own labels alone, each CloudNativePG instance
+    and each Kafka node (their operators add the cluster label to the resource's labels)."""
+    platform = {"app.kubernetes.io/part-of": "kim-platform"}
+    pods: list[dict[str, str]] = [{}, platform]
+    for cluster in rendered.of_kind("Cluster"):
+        name = cluster["metadata"]["name"]
+        pods.append({**cluster["metadata"].get("labels", {}), "cnpg.io/cluster": name})
+    for pool in rendered.of_kind("KafkaNodePool"):
+        labels = pool["metadata"].get("labels", {})
+        pods.append({**labels, "strimzi.io/pool-name": pool["metadata"]["name"]})
+    return pods
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -237,19 +253,19 @@ def test_each_service_has_its_full_set_of_resources(base: Rendered, svc: str) ->
 
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert selects(deployment["spec"]["selector"], pod_labels)
-    assert all(
-        service["spec"]["selector"].get(k) == v for k, v in service["spec"]["selector"].items()
-    )
-    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels)
+    service_selector = {"matchLabels": service["spec"]["selector"]}
+    assert selects(service_selector, pod_labels)
     assert selects(pdb["spec"]["selector"], pod_labels)
     assert selects(policy["spec"]["podSelector"], pod_labels)
     assert scaler["spec"]["scaleTargetRef"]["name"] == svc
     assert scaler["spec"]["scaleTargetRef"].get("kind", "Deployment") == "Deployment"
     assert database["apiVersion"] == "postgresql.cnpg.io/v1"
-    # Selectors of one service never pick another service's pods.
+    # Selectors of one service never pick another service's pods (an empty one picks all).
     for other in SERVICES:
         if other != svc:
             other_labels = base.get("Deployment", other)["spec"]["template"]["metadata"]["labels"]
+            assert not selects(deployment["spec"]["selector"], other_labels)
+            assert not selects(service_selector, other_labels), "the Service would mix pods"
             assert not selects(policy["spec"]["podSelector"], other_labels)
             assert not selects(pdb["spec"]["selector"], other_labels)
 
@@ -424,11 +440,18 @@ def test_kafka_plain_listener_admits_the_service_pods_and_keda_only(base: Render
     assert plain["tls"] is False
     assert plain["port"] == 9092
     peers = plain["networkPolicyPeers"]
+    for peer in peers:
+        # A peer with both selectors means "these pods in those namespaces": not used here.
+        assert set(peer) in ({"podSelector"}, {"namespaceSelector"}), peer
+    pod_selectors = [p["podSelector"] for p in peers if "podSelector" in p]
     for svc in SERVICES:
         labels = base.get("Deployment", svc)["spec"]["template"]["metadata"]["labels"]
-        assert any(selects(p["podSelector"], labels) for p in peers if "podSelector" in p)
-    namespaces = [p["namespaceSelector"]["matchLabels"] for p in peers if "namespaceSelector" in p]
-    assert namespaces == [{"kubernetes.io/metadata.name": "keda"}]
+        assert any(selects(s, labels) for s in pod_selectors), f"{svc} cannot reach Kafka"
+    for selector in pod_selectors:
+        for labels in non_service_pods(base):
+            assert not selects(selector, labels), f"{selector} also admits pods {labels}"
+    namespaces = [p["namespaceSelector"] for p in peers if "namespaceSelector" in p]
+    assert namespaces == [{"matchLabels": {"kubernetes.io/metadata.name": "keda"}}]
     external = listeners["external"]
     assert external["tls"] is True
     assert external["authentication"]["type"] == "scram-sha-512"
@@ -736,7 +759,8 @@ def test_dockerfile_installs_only_its_own_service(svc: str) -> None:
         if ins.keyword in {"COPY", "ADD"} and "--from=" not in ins.args:
             *srcs, _dest = shlex.split(ins.args)
             sources.update(srcs)
-    packages = {s for s in sources if not s.endswith(("pyproject.toml", "uv.lock"))}
+    manifests = ("pyproject.toml", "uv.lock", "package.json", "package-lock.json")
+    packages = {s for s in sources if not s.endswith(manifests)}
     assert packages == {"shared/", f"services/{svc}/"}, "only shared + this service's code"
     assert not any(s.startswith("deploy/") and not s.endswith("pyproject.toml") for s in sources)
 
@@ -748,14 +772,26 @@ def test_dockerfile_installs_only_its_own_service(svc: str) -> None:
     users = [i.args for i in final if i.keyword == "USER"]
     assert users
     assert users[-1].split(":")[0] not in {"0", "root"}
-    copies = [i.args for i in final if i.keyword == "COPY"]
-    assert copies
+    copies = [shlex.split(i.args) for i in final if i.keyword == "COPY"]
+    assert ["--from=builder", "/app/.venv", "/app/.venv"] in copies
+    env = " ".join(i.args for i in final if i.keyword == "ENV")
+    # Besides the venv, only the AsyncAPI viewer's files, where the service looks for them.
+    viewer = re.search(r"KIM_ASYNCAPI_VIEWER_DIR=(\S+)", env)
+    assert viewer, "the image tells the service where the AsyncAPI viewer is"
+    expected = DocsAssets.locate(viewer.group(1))
+    other = {c[-1] for c in copies if c[0] != "--from=builder"}
+    assert {str(expected.asyncapi_js), str(expected.asyncapi_css)} <= other
     for copied in copies:
-        assert copied.startswith("--from=builder"), "the runtime gets the venv only"
+        assert copied[0] in {"--from=builder", "--from=docs-assets"}, copied
+        if copied[0] == "--from=docs-assets":
+            assert copied[-1].startswith(viewer.group(1) + "/"), copied
+    node = next(st for st in build_stages if st[0].args.split()[-1] == "docs-assets")
+    assert [i.args for i in node if i.keyword == "RUN"] == [
+        "npm ci --ignore-scripts --no-audit --no-fund"
+    ], "the viewer comes from the committed lock"
     (cmd,) = [i.args for i in final if i.keyword == "CMD"]
     argv = json.loads(cmd)
     assert argv[:2] == ["uvicorn", "--factory"]
-    env = " ".join(i.args for i in final if i.keyword == "ENV")
     assert f"UVICORN_APP=kim_{svc}.main:create_app" in env
     assert argv[argv.index("--port") + 1] == str(CONTAINER_PORT)
     assert argv[argv.index("--host") + 1] == "0.0.0.0"
@@ -776,5 +812,5 @@ def test_dockerignore_keeps_local_state_and_the_dev_stack_out() -> None:
         "services/",
         "deploy/local/pyproject.toml",
     }
-    for excluded in ("**/tests/", "**/.venv/"):
+    for excluded in ("**/tests/", "**/.venv/", "**/node_modules/"):
         assert excluded in lines

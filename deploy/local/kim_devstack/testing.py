@@ -41,6 +41,12 @@ def _test_ports() -> Ports:
     return Ports(kafka=b + 92, kafka_controller=b + 93, postgres=b + 32)
 
 
+def services_base_port() -> int:
+    """Base port for services a test starts itself (they listen on base + 1 … base + 4):
+    ``KIM_TEST_PORT_BASE`` + 100, by default 29100, so parallel sessions never share one."""
+    return int(os.environ.get("KIM_TEST_PORT_BASE") or 29000) + 100
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     ports = _test_ports()

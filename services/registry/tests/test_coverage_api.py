@@ -142,7 +142,15 @@ async def test_kecamatan_coverage_lists_villages_and_their_kim(
     assert by_code[kims["bungkal"][2]]["kim"] == []  # dissolved KIM are not listed
     assert bungkal["totals"]["villages_with_active_kim"] == 0
     empty = await coverage(http, BUNGKAL, empty="true")
-    assert len(empty["rows"]) == len(bungkal["rows"])
+    assert len(empty["rows"]) == len(bungkal["rows"])  # nothing active there: all are empty
+
+    # A kecamatan with KIM: empty=true drops exactly the villages that have an active one.
+    empty = await coverage(http, SLAHUNG, empty="true")
+    assert empty["only_empty"] is True
+    assert len(empty["rows"]) == empty["empty_rows"] == 19
+    assert not any(r["has_active_kim"] for r in empty["rows"])
+    assert {r["code"] for r in empty["rows"]} == set(kims["slahung"]) - set(kims["slahung"][:3])
+    assert empty["totals"] == body["totals"]
 
 
 async def test_province_coverage_per_kabupaten(
@@ -230,7 +238,7 @@ async def test_targets_give_the_gap(
     assert {t["id"] for t in listed.json()["targets"]} == {overdue["id"], one_each["id"]}
 
 
-async def test_an_overdue_target_shows_until_a_new_one_is_set(
+async def test_an_overdue_target_shows_until_a_new_one_replaces_it(
     http: httpx.AsyncClient, auth: Auth, kims: dict[str, Any]
 ) -> None:
     r = await http.post(
@@ -249,6 +257,32 @@ async def test_an_overdue_target_shows_until_a_new_one_is_set(
     assert totals["target"]["id"] == r.json()["id"]
     assert totals["target"]["overdue"] is True
     assert totals["gap"] == 19
+
+    async def new_target(key: str, due_on: str, villages: int) -> str:
+        r = await http.post(
+            "/targets",
+            json={
+                "region_code": "35.02",
+                "label": f"{villages} KIM di setiap kecamatan",
+                "due_on": due_on,
+                "villages_target": villages,
+                "per_kecamatan": True,
+            },
+            headers={**auth("operator_kabupaten", region="35.02"), "Idempotency-Key": key},
+        )
+        assert r.status_code == 201, r.text
+        target_id: str = r.json()["id"]
+        return target_id
+
+    # Another target that is also past due, but later: the latest overdue one shows.
+    later = await new_target("t-2023", "2023-06-30", 2)
+    totals = (await coverage(http, "35.02"))["totals"]
+    assert (totals["target"]["id"], totals["target"]["overdue"]) == (later, True)
+    # A new upcoming target replaces the overdue ones (Slahung 3 and Ngrayun 2 meet "2 each").
+    upcoming = await new_target("t-next", (TODAY + timedelta(days=90)).isoformat(), 2)
+    totals = (await coverage(http, "35.02"))["totals"]
+    assert (totals["target"]["id"], totals["target"]["overdue"]) == (upcoming, False)
+    assert (totals["target"]["villages"], totals["gap"]) == (42, 38)
 
 
 async def test_target_access_and_validation(

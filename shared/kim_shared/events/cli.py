@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kim_shared.events.contracts import plan, repo_root
+from kim_shared.events.contracts import Plan, plan, repo_root
+from kim_shared.events.history import HistoryUnavailable
 
 
 def _report_breaking(breaking: dict[str, list[str]]) -> None:
@@ -15,8 +16,18 @@ def _report_breaking(breaking: dict[str, list[str]]) -> None:
             print(f"  - {problem}")
 
 
+def _plan() -> Plan | None:
+    try:
+        return plan()
+    except HistoryUnavailable as exc:
+        print(f"Riwayat git skema event tidak terbaca: {exc}")
+        return None
+
+
 def _write(args: argparse.Namespace) -> int:
-    p = plan()
+    p = _plan()
+    if p is None:
+        return 2
     if p.breaking:
         _report_breaking(p.breaking)
         return 1
@@ -27,7 +38,9 @@ def _write(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    p = plan()
+    p = _plan()
+    if p is None:
+        return 2
     _report_breaking(p.breaking)
     stale = p.stale()
     for path in stale:

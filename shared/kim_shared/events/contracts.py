@@ -4,14 +4,18 @@
 * ``services/<name>/asyncapi.json`` — from each service's ``ServiceSpec``
   (entry-point group ``kim.services``).
 
-:func:`plan` computes what the files should contain; writing refuses a schema
-change that breaks a published version (see :mod:`kim_shared.events.schemas`).
+:func:`plan` computes what the files should contain and what would break a
+published contract: each event model's schema is compared (see
+:mod:`kim_shared.events.schemas`) with the schema file in the working tree and
+with *every version of it committed in git history* (:mod:`.history`), and an
+event type that was ever committed but is no longer in the catalogue is a
+break too. Writing refuses to go ahead while anything breaks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,10 +23,10 @@ from typing import Any
 
 from kim_shared.events.base import Event
 from kim_shared.events.catalogue import EVENT_MODELS
+from kim_shared.events.history import EVENTS_PATH, Published, published_schemas
 from kim_shared.events.schemas import breaking_changes, dumps, event_schema
 
 SHARED_DIR = Path(__file__).resolve().parents[2]
-EVENTS_DIR = SHARED_DIR / "contracts" / "events"
 
 
 def repo_root() -> Path:
@@ -50,17 +54,57 @@ def service_specs() -> list[Any]:
     return [ep.load() for ep in sorted(entry_points(group="kim.services"), key=lambda e: e.name)]
 
 
-def plan(models: Iterable[type[Event]] = EVENT_MODELS, specs: Iterable[Any] | None = None) -> Plan:
+def _problems(schema: dict[str, Any], baselines: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Each way ``schema`` breaks one of the ``(where, old schema)`` baselines, once."""
+    found: dict[str, str] = {}
+    for where, old in baselines:
+        for problem in breaking_changes(old, schema):
+            found.setdefault(problem, where)
+    return [f"{problem} (compared with {where})" for problem, where in found.items()]
+
+
+def plan(
+    models: Iterable[type[Event]] = EVENT_MODELS,
+    specs: Iterable[Any] | None = None,
+    *,
+    root: Path | None = None,
+    published: Sequence[Published] | None = None,
+) -> Plan:
+    """What the contract files under ``root`` should hold, and every break of a published
+    schema (``published`` defaults to the versions committed in ``root``'s git history)."""
+    root = root if root is not None else repo_root()
+    events_dir = root / EVENTS_PATH
+    history = published if published is not None else published_schemas(root)
     result = Plan()
+    current = {model.event_type for model in models}
     for model in models:
-        path = EVENTS_DIR / f"{model.event_type}.json"
-        schema = event_schema(model)
+        path = events_dir / f"{model.event_type}.json"
+        baselines = [
+            (f"the version committed in {p.commit[:12]}", p.schema)
+            for p in history
+            if p.event_type == model.event_type
+        ]
         if path.exists():
-            problems = breaking_changes(json.loads(path.read_text()), schema)
-            if problems:
-                result.breaking[model.event_type] = problems
+            baselines.append((f"{path.relative_to(root)}", json.loads(path.read_text())))
+        schema = event_schema(model)
+        if problems := _problems(schema, baselines):
+            result.breaking[model.event_type] = problems
         result.files[path] = dumps(schema)
+    for p in history:  # oldest first: name the commit that published it
+        if p.event_type not in current and p.event_type not in result.breaking:
+            result.breaking[p.event_type] = [
+                f"the event type was removed, but it was published in {p.commit[:12]}: "
+                "keep it (deprecate it in its description) next to its successor"
+            ]
+    if events_dir.is_dir():
+        for orphan in sorted(events_dir.glob("*.json")):
+            event_type = orphan.name.removesuffix(".json")
+            if event_type not in current and event_type not in result.breaking:
+                result.breaking[event_type] = [
+                    f"{orphan.relative_to(root)} describes an event type the catalogue "
+                    "does not have"
+                ]
     for spec in specs if specs is not None else service_specs():
-        path = repo_root() / "services" / spec.name / "asyncapi.json"
+        path = root / "services" / spec.name / "asyncapi.json"
         result.files[path] = dumps(spec.asyncapi())
     return result
