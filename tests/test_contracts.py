@@ -12,7 +12,7 @@ import pytest
 
 from kim_shared.events.base import Event
 from kim_shared.events.catalogue import EVENT_MODELS, index
-from kim_shared.events.contracts import plan, repo_root
+from kim_shared.events.contracts import RELEASED_PATH, plan, repo_root
 from kim_shared.events.history import EVENTS_PATH, HistoryUnavailable, published_schemas
 from kim_shared.events.schemas import breaking_changes, dumps, event_schema
 from kim_shared.events.topics import TopicSpec
@@ -28,7 +28,12 @@ def test_committed_contract_files_are_current_and_compatible() -> None:
 
 
 def test_the_history_compared_with_holds_every_schema_file_of_head() -> None:
-    """The check really reads git: an empty history would let every change through."""
+    """The check really reads git where the checkout has its history (the released baselines
+    protect a shallow or exported checkout: see the tests below)."""
+    try:
+        published_schemas(repo_root())
+    except HistoryUnavailable as exc:
+        pytest.skip(f"no git history in this checkout ({exc}); released baselines checked")
     tree = _git(repo_root(), "ls-tree", "--name-only", "HEAD", f"{EVENTS_PATH}/").split()
     committed = {Path(name).name.removesuffix(".json") for name in tree}
     assert committed, "no schema files in HEAD"
@@ -150,7 +155,8 @@ def test_a_break_committed_with_its_regenerated_schema_fails(tmp_path: Path) -> 
     smaller = {k: v for k, v in BASE.items() if k != "count"}
     repo.commit({WIDGET: _schema(smaller)}, "drop count, schema regenerated")
     p = plan([_model(smaller)], specs=[], root=tmp_path)
-    assert p.stale() == [], "the working tree agrees with the model: it hides the break"
+    events_file = tmp_path / EVENTS_PATH / f"{WIDGET}.json"
+    assert events_file not in p.stale(), "the working tree agrees with the model: it hides it"
     assert p.breaking == {
         WIDGET: [f"data.count was removed (compared with the version committed in {first[:12]})"]
     }
@@ -186,3 +192,41 @@ def test_a_shallow_clone_is_refused(tmp_path: Path) -> None:
     _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
     with pytest.raises(HistoryUnavailable, match="shallow"):
         published_schemas(clone)
+
+
+def test_a_shallow_clone_still_compares_with_the_released_baselines(tmp_path: Path) -> None:
+    """CI may check out one commit only: the released baseline of every type is in the tree,
+    so a break (committed together with its regenerated schema) still fails there."""
+    repo = Repo(tmp_path / "origin")
+    repo.commit({WIDGET: _schema(BASE)}, "widget v1")
+    assert plan([_model(BASE)], specs=[], root=repo.root).write()  # the first release baseline
+    released = repo.root / RELEASED_PATH / f"{WIDGET}.json"
+    assert released.exists()
+    smaller = {k: v for k, v in BASE.items() if k != "count"}
+    repo.commit({WIDGET: _schema(smaller)}, "drop count, schema regenerated")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
+    p = plan([_model(smaller)], specs=[], root=clone)
+    assert p.history_unavailable is not None
+    assert "shallow" in p.history_unavailable
+    assert p.breaking == {
+        WIDGET: [f"data.count was removed (compared with {RELEASED_PATH}/{WIDGET}.json)"]
+    }
+    # ... and a released type may not disappear either
+    assert (
+        "the event type was removed, but it was released"
+        in plan([], specs=[], root=clone).breaking[WIDGET][0]
+    )
+
+
+def test_a_released_baseline_is_never_rewritten(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    repo.commit({WIDGET: _schema(BASE)}, "widget v1")
+    plan([_model(BASE)], specs=[], root=tmp_path).write()
+    released = tmp_path / RELEASED_PATH / f"{WIDGET}.json"
+    before = released.read_text()
+    coloured = {**BASE, "colour": (str | None, None)}
+    p = plan([_model(coloured)], specs=[], root=tmp_path)
+    assert released not in p.files, "only a missing baseline is written"
+    p.write()
+    assert released.read_text() == before

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from kim_shared.events.contracts import Plan, plan, repo_root
-from kim_shared.events.history import HistoryUnavailable
 
 
 def _report_breaking(breaking: dict[str, list[str]]) -> None:
@@ -16,18 +15,18 @@ def _report_breaking(breaking: dict[str, list[str]]) -> None:
             print(f"  - {problem}")
 
 
-def _plan() -> Plan | None:
-    try:
-        return plan()
-    except HistoryUnavailable as exc:
-        print(f"Riwayat git skema event tidak terbaca: {exc}")
-        return None
+def _plan() -> Plan:
+    p = plan()
+    if p.history_unavailable:
+        print(
+            "Peringatan: riwayat git tidak dibandingkan "
+            f"({p.history_unavailable}); acuan rilis di shared/contracts/released tetap diperiksa."
+        )
+    return p
 
 
 def _write(args: argparse.Namespace) -> int:
     p = _plan()
-    if p is None:
-        return 2
     if p.breaking:
         _report_breaking(p.breaking)
         return 1
@@ -39,8 +38,6 @@ def _write(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     p = _plan()
-    if p is None:
-        return 2
     _report_breaking(p.breaking)
     stale = p.stale()
     for path in stale:
