@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import httpx
@@ -20,7 +22,9 @@ from tests.test_groups_support import (
     set_status,
 )
 
+from kim_registry.groups import repository
 from kim_registry.regions.importer import ImportResult
+from kim_shared.db import Connection
 from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
@@ -162,3 +166,56 @@ async def test_directory_filters_and_pages(
     assert [k["id"] for k in r.json()["items"]] == [madiun["id"]]
     r = await http.get("/kim", params={"kabupaten": PONOROGO}, headers=op)
     assert [k["id"] for k in r.json()["items"]] == [a["id"], b["id"], c["id"]]
+
+
+async def test_the_directory_pages_a_region_through_its_index(
+    runtime: Runtime, ponorogo: ImportResult
+) -> None:
+    """The region subtree, the order and the keyset cursor are all served by the
+    ``kim_directory`` index (village_code in the "C" collation, id): an index scan with no
+    sort, for the first page and the next, in custom and generic prepared plans."""
+    await runtime.pool.execute(
+        """
+        INSERT INTO kim (id, name, village_code, kabupaten_code, created_by)
+        SELECT gen_random_uuid(), 'KIM ' || v.name || ' ' || n, v.code, '35.02', 'test'
+        FROM regions v, generate_series(1, 10) n
+        WHERE v.level = 4 AND v.code LIKE '35.02.%'
+        """
+    )
+    await runtime.pool.execute("ANALYZE kim")
+    sql = repository._DIRECTORY
+    nil = "'00000000-0000-0000-0000-000000000000'"
+    first = ("'35.02.01'", "'35.02.01/'", "''", nil, "NULL", "NULL", "51")
+    after = ("'35.02'", "'35.02/'", "'35.02.05.2003'", f"'{uuid.uuid4()}'", "'calon'", "NULL", "51")
+    everything = ("''", "'~'", "''", nil, "NULL", "NULL", "51")
+    async with runtime.pool.acquire() as conn:
+        for args in (first, after, everything):
+            for generic in (False, True):
+                nodes = await plan_nodes(conn, sql, args, generic=generic)
+                assert "Sort" not in nodes, nodes
+                assert any("kim_directory" in n for n in nodes), nodes
+
+
+async def plan_nodes(
+    conn: Connection, sql: str, args: tuple[str, ...], *, generic: bool
+) -> list[str]:
+    """Every node of the plan as ``<node type>[ <index name>]``."""
+    mode = "force_generic_plan" if generic else "force_custom_plan"
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL plan_cache_mode = {mode}")
+        await conn.execute(f"PREPARE directory AS {sql}")
+        try:
+            explained = await conn.fetchval(
+                f"EXPLAIN (FORMAT JSON) EXECUTE directory({', '.join(args)})"
+            )
+        finally:
+            await conn.execute("DEALLOCATE directory")
+    if isinstance(explained, str):
+        explained = json.loads(explained)
+    out: list[str] = []
+    nodes = [explained[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        nodes += node.get("Plans", [])
+        out.append(f"{node['Node Type']} {node.get('Index Name', '')}".strip())
+    return out

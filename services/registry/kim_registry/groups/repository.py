@@ -243,19 +243,23 @@ class KimFilter:
 _DIRECTORY: Final = (
     _KIM_SELECT
     + """
-WHERE ($1::text IS NULL OR (k.village_code COLLATE "C" >= $1::text
-                            AND k.village_code COLLATE "C" < $1::text || '/'))
-  AND ($2::text IS NULL OR k.status = $2)
-  AND ($3::text IS NULL OR k.name ILIKE '%' || $3 || '%')
-  AND ($4::text IS NULL OR (k.village_code COLLATE "C", k.id) > ($4::text COLLATE "C", $5::uuid))
+WHERE k.village_code COLLATE "C" >= $1 AND k.village_code COLLATE "C" < $2
+  AND (k.village_code COLLATE "C", k.id) > ($3::text COLLATE "C", $4::uuid)
+  AND ($5::text IS NULL OR k.status = $5)
+  AND ($6::text IS NULL OR k.name ILIKE '%' || $6 || '%')
 ORDER BY k.village_code COLLATE "C", k.id
-LIMIT $6
+LIMIT $7
 """
 )
 """The directory page. A region ``r`` and everything inside it are the codes in the
-byte-wise range [``r``, ``r/``) (codes hold only digits and dots, and ``/`` follows ``.``),
-which the ``kim_directory`` index (``village_code COLLATE "C", id``) serves together with the
-order and the keyset condition."""
+byte-wise range [``r``, ``r/``) (codes hold only digits and dots, and ``/`` follows ``.``);
+no region is the range [``""``, ``"~"``). The keyset condition starts at ``("", nil uuid)``.
+Both are always present, so that every plan, generic prepared ones included, serves the
+range, the order and the cursor from the ``kim_directory`` index (``village_code COLLATE
+"C", id``); status and name only filter what the index yields."""
+
+_ALL_CODES: Final = ("", "~")
+_BEFORE_ALL: Final = ("", UUID(int=0))
 
 
 def _like_escape(text: str) -> str:
@@ -266,13 +270,16 @@ async def list_kims(
     conn: Connection, flt: KimFilter, after: tuple[str, UUID] | None, limit: int
 ) -> list[KimRow]:
     """KIM ordered by (village_code, id), after the keyset cursor ``after``."""
+    low, high = (flt.region, flt.region + "/") if flt.region is not None else _ALL_CODES
+    after_code, after_id = after if after is not None else _BEFORE_ALL
     rows = await conn.fetch(
         _DIRECTORY,
-        flt.region,
+        low,
+        high,
+        after_code,
+        after_id,
         flt.status,
         None if flt.q is None else _like_escape(flt.q),
-        after[0] if after else None,
-        after[1] if after else None,
         limit,
     )
     return [from_record(KimRow, r) for r in rows]
