@@ -36,7 +36,7 @@ from kim_registry.evaluation.schemas import (
 from kim_registry.regions.domain import level_of
 from kim_shared.errors import Invalid
 from kim_shared.http.command import command
-from kim_shared.http.concurrency import IfMatch, etag
+from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
@@ -184,7 +184,9 @@ async def put_scores(
     """Replace the jury scores of a KIM (only while the period is open). ``If-Match`` is
     required: the sheet's ETag from GET, ``"0"`` for the first scores."""
     async with pool.acquire() as conn, conn.transaction():
-        period = await handlers.put_scores(conn, principal, period_id, kim_id, body, if_match)
+        period = await handlers.put_scores(
+            conn, principal, period_id, kim_id, body, require_if_match(if_match)
+        )
         sheet = await queries.sheet(conn, period, kim_id)
     response.headers["ETag"] = etag(sheet.version)
     return sheet
@@ -210,7 +212,9 @@ async def finalize_period(
     async with command(pool, request, principal, key, b"") as cmd:
         if cmd.replay is not None:
             return cmd.replay
-        done = await handlers.finalize(cmd.conn, principal, period_id, if_match, source)
+        done = await handlers.finalize(
+            cmd.conn, principal, period_id, parse_if_match(if_match), source
+        )
         period = period_from_row(done.period)
         outcome = FinalizeOutcome(
             period=period,
