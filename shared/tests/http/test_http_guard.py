@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from kim_devstack.testing import serving
 from kim_shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, create_token_verifier
 from kim_shared.auth.mint import mint_dev_token
 from kim_shared.http.app import install_http_kit
@@ -57,10 +58,8 @@ def app(settings: ServiceSettings) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            yield c
+    async with serving(app) as c:
+        yield c
 
 
 @pytest.fixture
