@@ -45,7 +45,7 @@ class DeadLetter:
 def _event_fields(value: bytes | None) -> tuple[str | None, str | None]:
     try:
         obj = json.loads(value or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # dead letters are often exactly such bytes
         return None, None
     if not isinstance(obj, dict):
         return None, None

@@ -135,7 +135,7 @@ class InboxConsumer:
             return Outcome.SKIPPED
         try:
             event = model.model_validate(envelope.data)
-        except ValidationError as exc:
+        except (ValidationError, ValueError, RecursionError) as exc:
             raise _DeadLetter("invalid_data", f"{envelope.type}: {exc}") from exc
         meta = EventMeta(envelope, origin.topic, origin.partition, origin.offset)
         with traced(envelope.traceparent, envelope.correlationid):
