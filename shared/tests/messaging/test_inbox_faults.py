@@ -4,20 +4,25 @@ skip — and each kind of failure is retried as often as it deserves. Real broke
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import asyncpg
 import pytest
 
 from kim_devstack.testing import eventually
+from kim_shared.db import Connection
 from kim_shared.dlq import DeadLetter, list_dead_letters
 from kim_shared.events.topics import TopicSpec
-from kim_shared.inbox import InboxConsumer, Outcome
-from kim_shared.inbox.deadletter import Origin
+from kim_shared.inbox import EventMeta, InboxConsumer, Outcome
+from kim_shared.inbox.consumer import RetryPolicy
+from kim_shared.inbox.deadletter import Origin, dlq_meta
 from kim_shared.kafka import OutgoingRecord, Producer
 
-from .support import EFFECTS_DDL, SOURCE, record_effect, running, thing_model
+from .support import EFFECTS_DDL, SOURCE, ThingBase, record_effect, running, thing_model
 
 pytestmark = pytest.mark.integration
+
+FAST = RetryPolicy(initial_backoff_s=0.01, max_backoff_s=0.05, max_attempts=3)
 
 
 @pytest.fixture
@@ -131,4 +136,99 @@ async def test_an_exception_escaping_the_consumer_does_not_skip_the_record(
 
         await eventually(both_applied_and_committed, what="the record that escaped, then the next")
     assert consumer.raised == 1
+    assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
+
+
+# --- how often each kind of handler failure is retried -----------------------------------
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.n = 0
+
+
+async def test_a_value_the_driver_refuses_is_dead_lettered_at_once(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    calls = Calls()
+
+    async def out_of_int4_range(conn: Connection, event: ThingBase, meta: EventMeta) -> None:
+        calls.n += 1
+        if event.thing_id == "big":
+            await conn.execute("SELECT $1::int4", 2**40)  # asyncpg's client-side DataError
+        await record_effect(conn, event, meta)
+
+    await producer.send_all([good(topic, "big", 1), good(topic, "small", 2)])
+    consumer = InboxConsumer(
+        "test.dataerror", effects_pool, producer, {Thing: out_of_int4_range}, retry=FAST
+    )
+    async with running(kafka_bootstrap, consumer):
+        (letter,) = await dead_letters(kafka_bootstrap, topic, 1)
+
+        async def moved_on() -> bool:
+            return await effects(effects_pool) == [("small", 2)]
+
+        await eventually(moved_on, what="the partition to move on")
+    assert letter.error_type == "DataError"
+    assert dlq_meta(letter.record.headers)["attempts"] == "1"
+    assert calls.n == 2  # once for "big", once for "small": no retry of a permanent error
+
+
+async def test_a_statement_timeout_is_retried_up_to_the_bound_then_dead_lettered(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    calls: Counter[str] = Counter()
+
+    async def slow_for_one(conn: Connection, event: ThingBase, meta: EventMeta) -> None:
+        calls[event.thing_id] += 1
+        if event.thing_id == "slow":
+            await conn.execute("SET LOCAL statement_timeout = '50ms'")
+            await conn.execute("SELECT pg_sleep(2)")  # QueryCanceledError, SQLSTATE 57014
+        await record_effect(conn, event, meta)
+
+    await producer.send_all([good(topic, "slow", 1), good(topic, "quick", 2)])
+    consumer = InboxConsumer(
+        "test.timeout", effects_pool, producer, {Thing: slow_for_one}, retry=FAST
+    )
+    async with running(kafka_bootstrap, consumer):
+        (letter,) = await dead_letters(kafka_bootstrap, topic, 1)
+
+        async def moved_on() -> bool:
+            return await effects(effects_pool) == [("quick", 2)]
+
+        await eventually(moved_on, what="the partition to move on")
+    assert letter.error_type == "QueryCanceledError"
+    assert dlq_meta(letter.record.headers)["attempts"] == str(FAST.max_attempts)
+    assert calls == Counter({"slow": FAST.max_attempts, "quick": 1})
+
+
+async def test_a_lost_database_connection_is_retried_past_the_bound(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+    lost = 2 * FAST.max_attempts  # more outages in a row than any bounded retry allows
+    calls = Calls()
+
+    async def connection_dies(conn: Connection, event: ThingBase, meta: EventMeta) -> None:
+        calls.n += 1
+        if calls.n <= lost:
+            await conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        await record_effect(conn, event, meta)
+
+    await producer.send_all([good(topic, "a", 1)])
+    consumer = InboxConsumer(
+        "test.lost", effects_pool, producer, {Thing: connection_dies}, retry=FAST
+    )
+    async with running(kafka_bootstrap, consumer):
+
+        async def applied() -> bool:
+            return await effects(effects_pool) == [("a", 1)]
+
+        await eventually(applied, within=60, what="the event after the connection came back")
+    assert calls.n == lost + 1
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
