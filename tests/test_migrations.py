@@ -57,6 +57,7 @@ async def test_an_applied_migration_must_not_change(fresh_db: str, tmp_path: Pat
             "kit/0001_outbox.sql",
             "kit/0002_inbox.sql",
             "kit/0003_idempotency.sql",
+            "kit/0004_outbox_parking_and_purge.sql",
             "svc/0001_things.sql",
         ]
         (tmp_path / "0001_things.sql").write_text("CREATE TABLE things (id bigint);")

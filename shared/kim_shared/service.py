@@ -29,8 +29,8 @@ from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
 from kim_shared.http.app import install_http_kit
+from kim_shared.housekeeping import housekeeping
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
-from kim_shared.http.idempotency import purge_idempotency_keys
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
 from kim_shared.inbox.lag import consumer_lag
@@ -172,12 +172,12 @@ async def _start(
 
     stack.push_async_callback(stop_relay)
 
-    housekeeping = asyncio.create_task(_housekeeping(pool), name=f"{spec.name}-housekeeping")
+    cleaner = asyncio.create_task(housekeeping(pool), name=f"{spec.name}-housekeeping")
 
     async def stop_housekeeping() -> None:
-        housekeeping.cancel()
+        cleaner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+            await cleaner
 
     stack.push_async_callback(stop_housekeeping)
 
@@ -197,19 +197,6 @@ async def _start(
     await broker.start()
     stack.push_async_callback(broker.stop)
     return Runtime(settings, pool, producer, broker, EventSource(spec.name))
-
-
-async def _housekeeping(pool: asyncpg.Pool, every_s: float = 3600.0) -> None:
-    """Hourly: forget expired Idempotency-Keys (the relay purges sent outbox rows itself)."""
-    while True:
-        try:
-            async with pool.acquire() as conn:
-                purged = await purge_idempotency_keys(conn)
-            if purged:
-                log.info("purged %d expired idempotency keys", purged)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("housekeeping skipped: %s", exc)
-        await asyncio.sleep(every_s)
 
 
 def _lag_hook(broker: KafkaBroker, metrics: ServiceMetrics) -> Callable[[], Awaitable[None]]:
