@@ -4,9 +4,13 @@ A service declares a :class:`ServiceSpec` (its routers, migrations, the events
 it publishes and its consumers) and its settings; :func:`build_app` returns
 the FastAPI app whose lifespan, in order, configures logging, opens the pool,
 applies migrations, builds the token verifier, starts the idempotent producer,
-the outbox relay and a standalone FastStream ``KafkaBroker`` with the inbox
-consumers, and registers readiness checks and metrics. Nothing is created at
-import time; shutdown runs in reverse.
+the outbox relay, the housekeeping task and a standalone FastStream
+``KafkaBroker`` with the inbox consumers, and registers checks and metrics.
+Nothing is created at import time; shutdown runs in reverse, each step
+bounded, so a service stops within its grace period even while Kafka is away.
+
+Readiness (``/readyz``) is the database only; the broker and the outbox backlog
+are on ``/status`` and ``/metrics`` (a broker outage is not an API outage).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from kim_shared.auth import create_token_verifier, install_auth_error_handlers
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
-from kim_shared.http.app import install_http_kit
 from kim_shared.housekeeping import housekeeping
+from kim_shared.http.app import install_http_kit
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
@@ -114,9 +118,12 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             app.state.token_verifier = create_token_verifier(settings)
             checks = app.state.health
             checks.add("database", database_check(runtime.pool))
-            checks.add("broker", broker_check(runtime.producer.ping), timeout_s=5.0)
-            checks.add("outbox", outbox_backlog_check(runtime.pool, 10_000, 300.0))
+            checks.add(
+                "broker", broker_check(runtime.producer.ping), timeout_s=5.0, readiness=False
+            )
+            checks.add("outbox", outbox_backlog_check(runtime.pool, 10_000, 300.0), readiness=False)
             metrics.track_outbox(runtime.pool)
+            metrics.track_broker(runtime.producer.ping)
             metrics.add_scrape_hook(_lag_hook(runtime.broker, metrics))
             log.info("%s started", spec.name)
             yield
@@ -151,7 +158,12 @@ async def _start(
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
 
-    producer = Producer(settings.kafka_bootstrap_servers, client_id=f"kim-{spec.name}")
+    producer = Producer(
+        settings.kafka_bootstrap_servers,
+        client_id=f"kim-{spec.name}",
+        send_timeout_s=settings.kafka_send_timeout_s,
+        stop_timeout_s=settings.kafka_stop_timeout_s,
+    )
     await producer.start()
     stack.push_async_callback(producer.stop)
 
@@ -167,8 +179,11 @@ async def _start(
     relay_task = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
 
     async def stop_relay() -> None:
-        relay.stop()
-        await relay_task
+        relay.stop()  # the batch in flight ends within the send timeout; then cancel
+        try:
+            await asyncio.wait_for(relay_task, settings.kafka_send_timeout_s + 1.0)
+        except TimeoutError:
+            log.warning("outbox relay did not stop in time; cancelled")
 
     stack.push_async_callback(stop_relay)
 
@@ -181,9 +196,13 @@ async def _start(
 
     stack.push_async_callback(stop_housekeeping)
 
-    def count(topic: str, outcome: Outcome) -> None:
-        if outcome is Outcome.DEAD_LETTERED:
-            metrics.record_dead_letter(topic)
+    def counter(group: str) -> Callable[[str, Outcome], None]:
+        def count(topic: str, outcome: Outcome) -> None:
+            metrics.record_outcome(group, topic, outcome.value)
+            if outcome is Outcome.DEAD_LETTERED:
+                metrics.record_dead_letter(topic)
+
+        return count
 
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -192,7 +211,7 @@ async def _start(
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
     for c in spec.consumers:
-        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=count)
+        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=counter(c.name))
         subscribe(broker, consumer, description=c.description)
     await broker.start()
     stack.push_async_callback(broker.stop)
