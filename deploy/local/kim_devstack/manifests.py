@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.events.topics import CATALOGUE, INTERNAL, TopicSpec, declared_topics
 
 STRIMZI_API_VERSION = "kafka.strimzi.io/v1beta2"
 DEFAULT_CLUSTER = "kim-kafka"
@@ -126,6 +126,13 @@ def is_dead_letter(spec: TopicSpec) -> bool:
     return spec.name.endswith(".dlq")
 
 
+def topic_kind(spec: TopicSpec) -> str:
+    """``public`` (catalogue), ``dead-letter`` or ``internal`` (operator tools' own topics)."""
+    if is_dead_letter(spec):
+        return "dead-letter"
+    return "internal" if spec in INTERNAL else "public"
+
+
 def _config_value(value: str) -> str | int:
     # Strimzi's examples write numbers as numbers; Kafka reads both.
     return int(value) if re.fullmatch(r"-?\d+", value) else value
@@ -143,7 +150,7 @@ def kafka_topic(spec: TopicSpec, *, cluster: str, replicas: int) -> dict[str, Ya
             "labels": {
                 "strimzi.io/cluster": cluster,
                 "app.kubernetes.io/part-of": "kim-platform",
-                "kim-platform/topic-kind": "dead-letter" if is_dead_letter(spec) else "public",
+                "kim-platform/topic-kind": topic_kind(spec),
             },
             "annotations": {"kim-platform/description": spec.description},
         },
@@ -164,8 +171,7 @@ def topic_manifests(
     catalogue: tuple[TopicSpec, ...] = CATALOGUE,
 ) -> list[dict[str, Yaml]]:
     return [
-        kafka_topic(spec, cluster=cluster, replicas=replicas)
-        for spec in with_dead_letters(catalogue)
+        kafka_topic(spec, cluster=cluster, replicas=replicas) for spec in declared_topics(catalogue)
     ]
 
 

@@ -30,7 +30,7 @@ from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_d
 from kim_shared.auth import Principal
 from kim_shared.auth.mint import mint_dev_token
 from kim_shared.db import apply_migrations, create_pool
-from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
 from kim_shared.settings import ServiceSettings
 
@@ -50,7 +50,7 @@ def stack() -> Iterator[Stack]:
     name = "test" if ports == TEST_PORTS else f"test-{ports.kafka}"
     started = Stack(name=name, ports=ports, fresh=True).start()
     try:
-        asyncio.run(ensure_topics(started.kafka_bootstrap, with_dead_letters(CATALOGUE)))
+        asyncio.run(ensure_topics(started.kafka_bootstrap, declared_topics()))
         yield started
     finally:
         started.stop()
@@ -75,7 +75,7 @@ def outage_kafka_node() -> Iterator[KafkaNode]:
     )
     node.start()
     try:
-        asyncio.run(ensure_topics(node.bootstrap_servers, with_dead_letters(CATALOGUE)))
+        asyncio.run(ensure_topics(node.bootstrap_servers, declared_topics()))
         yield node
     finally:
         node.stop()
