@@ -103,6 +103,12 @@ def _fail_pending(producer: AIOKafkaProducer, exc: BaseException) -> None:
     producer._message_accumulator.fail_all(exc)
 
 
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark an abandoned future's outcome as seen (no "exception never retrieved" noise)."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Producer:
     """One idempotent producer per process, shared by the relay and the dead-letter writer."""
 
@@ -142,6 +148,11 @@ class Producer:
     async def start(self) -> None:
         """Connect now; raises :class:`BrokerUnavailable` if no broker answers in time."""
         self._stopped = False
+        await self._connected()
+
+    async def connect(self) -> None:
+        """Make sure a producer is connected (a new one if the last was discarded);
+        raises :class:`BrokerUnavailable`, or :class:`ProducerStopped` after :meth:`stop`."""
         await self._connected()
 
     async def _connected(self) -> AIOKafkaProducer:
@@ -267,6 +278,8 @@ class Producer:
             if future is None or not future.done():
                 results[i] = SendTimeout(f"no acknowledgement within {self.send_timeout_s:g}s")
                 broken = broken or "send timed out"
+                if future is not None:  # it fails when the producer is dropped: nobody waits
+                    future.add_done_callback(_retrieve)
             elif future.exception() is not None:
                 results[i] = future.exception()
                 broken = broken or f"broker refused a batch: {future.exception()!r}"

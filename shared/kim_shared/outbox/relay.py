@@ -29,7 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    KafkaError,
+    KafkaTimeoutError,
+    OutOfOrderSequenceNumber,
+    ProducerClosed,
+    ProducerFenced,
+    UnknownProducerId,
+)
 
 from kim_shared.producer import (
     TOPIC_LEVEL_ERRORS,
@@ -99,18 +108,35 @@ class BatchResult:
 
 
 class RelayStalled(Exception):
-    """Some claimed rows could not be published for a passing reason; back off, retry."""
+    """No claimed row could be published, for a passing reason: back off, then retry.
+    (When some rows got through, the others are simply claimed again.)"""
+
+
+# Failures of the producer or the connection, not of the record: the producer is replaced
+# (a refused batch leaves a gap in its sequence numbers) and the record goes again.
+_NOT_THE_RECORDS_FAULT = (
+    SendTimeout,
+    ProducerStopped,
+    KafkaTimeoutError,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    ProducerFenced,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    ProducerClosed,
+)
 
 
 def _verdict(error: BaseException, isolated: bool) -> str:
-    """ "park", "refused" (isolate next time) or "pending" for a failed record."""
+    """What to do with a record that failed: "park" it, note it "refused" (sent alone
+    next time), leave it "held" behind its key's failed row, or "pending" (retry)."""
     if isinstance(error, RecordRefused) or isinstance(error, TOPIC_LEVEL_ERRORS):
         return "park"  # certain: the record itself, or its topic
     if isinstance(error, HeldBack):
         return "held"  # behind a row of its key that failed: the claim holds it back next time
-    if isinstance(error, SendTimeout | ProducerStopped):
+    if isinstance(error, _NOT_THE_RECORDS_FAULT):
         return "pending"
-    if isinstance(error, KafkaError) and not error.retriable and not _collateral(error):
+    if isinstance(error, KafkaError) and not error.retriable:
         # The broker refused the record's batch: the record, or a batch-mate.
         return "park" if isolated else "refused"
     return "pending"
@@ -121,18 +147,6 @@ def _describe(error: BaseException) -> str:
     if not text.startswith(type(error).__name__):
         text = f"{type(error).__name__}: {text}"
     return text[:MAX_ERROR_CHARS]
-
-
-def _collateral(error: KafkaError) -> bool:
-    """Errors of the producer's state, not of the record (the producer is replaced)."""
-    return type(error).__name__ in {
-        "OutOfOrderSequenceNumber",
-        "UnknownProducerId",
-        "ProducerFenced",
-        "InvalidProducerEpoch",
-        "InvalidProducerIdMapping",
-        "ProducerClosed",
-    }
 
 
 class OutboxRelay:
@@ -164,7 +178,7 @@ class OutboxRelay:
 
     async def publish_batch(self) -> BatchResult:
         """Publish one batch of claimable rows (see the module docstring)."""
-        await self._producer.start()  # raises BrokerUnavailable before any row is locked
+        await self._producer.connect()  # raises BrokerUnavailable before any row is locked
         result = BatchResult()
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self._config.batch_size)
@@ -205,7 +219,7 @@ class OutboxRelay:
         self.parked += len(result.parked)
         for row_id, text in parked:
             log.error("outbox relay: parked row %d, it can never be published: %s", row_id, text)
-        if result.pending:
+        if result.pending and not result.sent:  # nothing got through: back off
             raise RelayStalled(
                 f"{len(result.pending)} of {result.claimed} rows not acknowledged: "
                 f"{result.first_error!r}"
