@@ -60,7 +60,10 @@ async def test_operational_endpoints(service_app: tuple[str, FastAPI]) -> None:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         ready = await http.get("/readyz")
         assert ready.status_code == 200, ready.text
-        assert set(ready.json()["checks"]) == {"database", "broker", "outbox"}
+        assert set(ready.json()["checks"]) == {"database"}  # broker, backlog: /status, /metrics
+        status = await http.get("/status")
+        assert status.status_code == 200, status.text
+        assert set(status.json()["checks"]) == {"database", "broker", "outbox"}
         metrics = (await http.get("/metrics")).text
         assert "kim_outbox_pending_events 0.0" in metrics
         assert 'http_requests_total{method="GET",route="/readyz",status="200"}' in metrics

@@ -1,64 +1,22 @@
-"""Kafka clients shared by the outbox relay, dead-lettering and the CLI."""
+"""Kafka helpers shared by the outbox relay, dead-lettering, the CLI and the tests.
+
+The producer lives in :mod:`kim_shared.producer` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from kim_shared.events.topics import TopicSpec
+from kim_shared.producer import OutgoingRecord, Producer
 
-
-@dataclass(frozen=True)
-class OutgoingRecord:
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: Sequence[tuple[str, bytes]] = ()
-
-
-class Producer:
-    """An idempotent producer (``enable_idempotence=True``, hence ``acks=all``).
-
-    :meth:`send_all` returns only after the broker acknowledged every record,
-    in order per partition.
-    """
-
-    def __init__(self, bootstrap_servers: str, *, client_id: str = "kim") -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=client_id,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
-            request_timeout_ms=15_000,
-        )
-
-    async def start(self) -> None:
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        await self._producer.stop()
-
-    async def send_all(self, records: Iterable[OutgoingRecord]) -> None:
-        futures = [
-            await self._producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers))
-            for r in records
-        ]
-        if futures:
-            await asyncio.gather(*futures)
-
-    async def ping(self) -> bool:
-        """True when the cluster answers a metadata request."""
-        client = self._producer.client
-        try:
-            return bool(await client.fetch_all_metadata())
-        except Exception:
-            return False
+__all__ = ["OutgoingRecord", "Producer", "StoredRecord", "ensure_topics", "read_topic"]
 
 
 async def ensure_topics(

@@ -4,9 +4,13 @@ A service declares a :class:`ServiceSpec` (its routers, migrations, the events
 it publishes and its consumers) and its settings; :func:`build_app` returns
 the FastAPI app whose lifespan, in order, configures logging, opens the pool,
 applies migrations, builds the token verifier, starts the idempotent producer,
-the outbox relay and a standalone FastStream ``KafkaBroker`` with the inbox
-consumers, and registers readiness checks and metrics. Nothing is created at
-import time; shutdown runs in reverse.
+the outbox relay, the housekeeping task and a standalone FastStream
+``KafkaBroker`` with the inbox consumers, and registers checks and metrics.
+Nothing is created at import time; shutdown runs in reverse, each step
+bounded, so a service stops within its grace period even while Kafka is away.
+
+Readiness (``/readyz``) is the database only; the broker and the outbox backlog
+are on ``/status`` and ``/metrics`` (a broker outage is not an API outage).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
@@ -28,17 +33,17 @@ from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
 from kim_shared.events.topics import TopicSpec
+from kim_shared.housekeeping import housekeeping
 from kim_shared.http.app import install_http_kit
 from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
-from kim_shared.http.idempotency import purge_idempotency_keys
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
 from kim_shared.inbox.lag import consumer_lag
-from kim_shared.kafka import Producer
 from kim_shared.logging import configure_logging
 from kim_shared.outbox import EventSource, OutboxRelay
 from kim_shared.outbox.relay import RelayConfig
+from kim_shared.producer import BrokerUnavailable, Producer
 from kim_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -136,9 +141,12 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             app.state.token_verifier = create_token_verifier(settings)
             checks = app.state.health
             checks.add("database", database_check(runtime.pool))
-            checks.add("broker", broker_check(runtime.producer.ping), timeout_s=5.0)
-            checks.add("outbox", outbox_backlog_check(runtime.pool, 10_000, 300.0))
+            checks.add(
+                "broker", broker_check(runtime.producer.ping), timeout_s=5.0, readiness=False
+            )
+            checks.add("outbox", outbox_backlog_check(runtime.pool, 10_000, 300.0), readiness=False)
             metrics.track_outbox(runtime.pool)
+            metrics.track_broker(runtime.producer.ping)
             metrics.add_scrape_hook(_lag_hook(runtime.broker, metrics))
             log.info("%s started", spec.name)
             yield
@@ -184,8 +192,16 @@ async def _start(
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
 
-    producer = Producer(settings.kafka_bootstrap_servers, client_id=f"kim-{spec.name}")
-    await producer.start()
+    producer = Producer(
+        settings.kafka_bootstrap_servers,
+        client_id=f"kim-{spec.name}",
+        send_timeout_s=settings.kafka_send_timeout_s,
+        stop_timeout_s=settings.kafka_stop_timeout_s,
+    )
+    try:
+        await producer.start()
+    except BrokerUnavailable as exc:  # a broker outage is not an API outage, at start-up too
+        log.warning("Kafka unreachable at start-up; the relay connects when it answers: %s", exc)
     stack.push_async_callback(producer.stop)
 
     relay = OutboxRelay(
@@ -200,23 +216,30 @@ async def _start(
     relay_task = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
 
     async def stop_relay() -> None:
-        relay.stop()
-        await relay_task
+        relay.stop()  # the batch in flight ends within the send timeout; then cancel
+        try:
+            await asyncio.wait_for(relay_task, settings.kafka_send_timeout_s + 1.0)
+        except TimeoutError:
+            log.warning("outbox relay did not stop in time; cancelled")
 
     stack.push_async_callback(stop_relay)
 
-    housekeeping = asyncio.create_task(_housekeeping(pool), name=f"{spec.name}-housekeeping")
+    cleaner = asyncio.create_task(housekeeping(pool), name=f"{spec.name}-housekeeping")
 
     async def stop_housekeeping() -> None:
-        housekeeping.cancel()
+        cleaner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+            await cleaner
 
     stack.push_async_callback(stop_housekeeping)
 
-    def count(topic: str, outcome: Outcome) -> None:
-        if outcome is Outcome.DEAD_LETTERED:
-            metrics.record_dead_letter(topic)
+    def counter(group: str) -> Callable[[str, Outcome], None]:
+        def count(topic: str, outcome: Outcome) -> None:
+            metrics.record_outcome(group, topic, outcome.value)
+            if outcome is Outcome.DEAD_LETTERED:
+                metrics.record_dead_letter(topic)
+
+        return count
 
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -225,24 +248,35 @@ async def _start(
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
     for c in spec.consumers:
-        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=count)
+        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=counter(c.name))
         subscribe(broker, consumer, description=c.description)
-    await broker.start()
-    stack.push_async_callback(broker.stop)
+    consumers = asyncio.create_task(_start_consumers(broker), name=f"{spec.name}-consumers")
+
+    async def stop_consumers() -> None:
+        consumers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumers
+        await broker.stop()
+
+    stack.push_async_callback(stop_consumers)
     return Runtime(settings, pool, producer, broker, EventSource(spec.name))
 
 
-async def _housekeeping(pool: asyncpg.Pool, every_s: float = 3600.0) -> None:
-    """Hourly: forget expired Idempotency-Keys (the relay purges sent outbox rows itself)."""
+async def _start_consumers(broker: KafkaBroker, max_backoff_s: float = 30.0) -> None:
+    """Start the consumers once Kafka answers: a service started during a broker outage
+    serves its API (and stages events) meanwhile, and consumes when the broker is back."""
+    backoff = 0.5
     while True:
         try:
-            async with pool.acquire() as conn:
-                purged = await purge_idempotency_keys(conn)
-            if purged:
-                log.info("purged %d expired idempotency keys", purged)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("housekeeping skipped: %s", exc)
-        await asyncio.sleep(every_s)
+            await broker.start()
+            return
+        except (KafkaError, OSError) as exc:
+            log.warning(
+                "consumers not started, Kafka unreachable; retrying in %.1fs: %s", backoff, exc
+            )
+            await broker.stop()  # drop what the failed start half-made before trying again
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, max_backoff_s)
 
 
 def _lag_hook(broker: KafkaBroker, metrics: ServiceMetrics) -> Callable[[], Awaitable[None]]:

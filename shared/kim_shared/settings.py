@@ -58,6 +58,15 @@ class ServiceSettings(BaseSettings):
         default=".local/dev-keys", validation_alias=_shared("AUTH_DEV_KEY_DIR")
     )
 
+    # Kafka producer: every send is acknowledged within this bound or counted as failed (the
+    # relay's transaction never lasts longer); stop() flushes for at most the stop timeout.
+    kafka_send_timeout_s: float = Field(
+        default=10.0, gt=0, validation_alias=_shared("KAFKA_SEND_TIMEOUT_S")
+    )
+    kafka_stop_timeout_s: float = Field(
+        default=5.0, gt=0, validation_alias=_shared("KAFKA_STOP_TIMEOUT_S")
+    )
+
     # Outbox relay.
     outbox_batch_size: int = 1000
     outbox_poll_interval_s: float = 1.0

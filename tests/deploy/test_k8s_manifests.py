@@ -25,7 +25,7 @@ import pytest
 
 from kim_devstack import manifests
 from kim_devstack.manifests_cli import register
-from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.events.topics import CATALOGUE, INTERNAL, TopicSpec, declared_topics
 from kim_shared.http.docs import DocsAssets
 from kim_shared.settings import ServiceSettings
 from tests.deploy.k8s_yaml import load_all, load_file
@@ -117,7 +117,7 @@ def test_every_catalogue_topic_and_its_dead_letter_topic_is_a_kafka_topic() -> N
     docs = load_file(ROOT / manifests.TOPICS_PATH)
     by_name = {d["metadata"]["name"]: d for d in docs}
     assert len(by_name) == len(docs), "duplicate KafkaTopic"
-    expected = with_dead_letters(CATALOGUE)
+    expected = declared_topics()
     assert set(by_name) == {s.name for s in expected}
     for spec in expected:
         doc = by_name[spec.name]
@@ -130,6 +130,7 @@ def test_every_catalogue_topic_and_its_dead_letter_topic_is_a_kafka_topic() -> N
         config = {k: str(v) for k, v in doc["spec"]["config"].items()}
         assert config == {**spec.configs(), "min.insync.replicas": "2"}
         kind = "dead-letter" if spec.name.endswith(".dlq") else "public"
+        kind = "internal" if spec in INTERNAL else kind
         assert doc["metadata"]["labels"]["kim-platform/topic-kind"] == kind
 
 

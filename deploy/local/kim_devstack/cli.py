@@ -20,7 +20,7 @@ from kim_devstack.paths import state_dir
 from kim_devstack.process import StartupError
 from kim_devstack.services import ServiceDef, ServiceProcess, services_at
 from kim_devstack.stack import RUN_PORTS, Stack
-from kim_shared.events.topics import CATALOGUE, with_dead_letters
+from kim_shared.events.topics import declared_topics
 from kim_shared.kafka import ensure_topics
 
 
@@ -81,7 +81,7 @@ def run_up(args: argparse.Namespace) -> int:
     try:
         _say("menyalakan PostgreSQL dan Kafka …")
         stack.start()
-        asyncio.run(ensure_topics(stack.kafka_bootstrap, with_dead_letters(CATALOGUE)))
+        asyncio.run(ensure_topics(stack.kafka_bootstrap, declared_topics()))
         env = _service_env(stack, defs)
         log_dir = state_dir("run") / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)

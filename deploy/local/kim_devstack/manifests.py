@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.events.topics import CATALOGUE, TopicSpec, declared_topics
 
 STRIMZI_API_VERSION = "kafka.strimzi.io/v1beta2"
 DEFAULT_CLUSTER = "kim-kafka"
@@ -123,7 +123,13 @@ def min_insync_replicas(replicas: int) -> int:
 
 
 def is_dead_letter(spec: TopicSpec) -> bool:
-    return spec.name.endswith(".dlq")
+    return spec.kind == "dead_letter"
+
+
+def topic_kind(spec: TopicSpec) -> str:
+    """``public`` (state and fact topics of the catalogue), ``dead-letter`` or ``internal``
+    (operator tools' own topics): the label that decides who may read a topic."""
+    return {"dead_letter": "dead-letter", "internal": "internal"}.get(spec.kind, "public")
 
 
 def _config_value(value: str) -> str | int:
@@ -143,7 +149,7 @@ def kafka_topic(spec: TopicSpec, *, cluster: str, replicas: int) -> dict[str, Ya
             "labels": {
                 "strimzi.io/cluster": cluster,
                 "app.kubernetes.io/part-of": "kim-platform",
-                "kim-platform/topic-kind": "dead-letter" if is_dead_letter(spec) else "public",
+                "kim-platform/topic-kind": topic_kind(spec),
             },
             "annotations": {"kim-platform/description": spec.description},
         },
@@ -164,8 +170,7 @@ def topic_manifests(
     catalogue: tuple[TopicSpec, ...] = CATALOGUE,
 ) -> list[dict[str, Yaml]]:
     return [
-        kafka_topic(spec, cluster=cluster, replicas=replicas)
-        for spec in with_dead_letters(catalogue)
+        kafka_topic(spec, cluster=cluster, replicas=replicas) for spec in declared_topics(catalogue)
     ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -23,11 +24,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from kim_devstack.kafka import KafkaNode
+from kim_devstack.paths import state_dir
 from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_database
 from kim_shared.auth import Principal
 from kim_shared.auth.mint import mint_dev_token
 from kim_shared.db import apply_migrations, create_pool
-from kim_shared.events.topics import CATALOGUE, TopicSpec, with_dead_letters
+from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
 from kim_shared.settings import ServiceSettings
 
@@ -53,7 +56,7 @@ def stack() -> Iterator[Stack]:
     name = "test" if ports == TEST_PORTS else f"test-{ports.kafka}"
     started = Stack(name=name, ports=ports, fresh=True).start()
     try:
-        asyncio.run(ensure_topics(started.kafka_bootstrap, with_dead_letters(CATALOGUE)))
+        asyncio.run(ensure_topics(started.kafka_bootstrap, declared_topics()))
         yield started
     finally:
         started.stop()
@@ -62,6 +65,35 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(stack: Stack) -> str:
     return stack.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def outage_kafka_node() -> Iterator[KafkaNode]:
+    """A second Kafka, started on first use, for tests that stop and restart the broker
+    while the session's broker serves everything else. Ports: the test Kafka's plus 100."""
+    ports = _test_ports()
+    base = state_dir("test" if ports == TEST_PORTS else f"test-{ports.kafka}")
+    data = base / "kafka-outage"
+    if data.exists():
+        shutil.rmtree(data)
+    node = KafkaNode(
+        data, port=ports.kafka + 100, controller_port=ports.kafka_controller + 100, heap="512m"
+    )
+    node.start()
+    try:
+        asyncio.run(ensure_topics(node.bootstrap_servers, declared_topics()))
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def outage_kafka(outage_kafka_node: KafkaNode) -> KafkaNode:
+    """:func:`outage_kafka_node`, running when the test starts (a test may stop it: an
+    earlier one may have left it stopped)."""
+    if outage_kafka_node.pid is None:
+        outage_kafka_node.start()
+    return outage_kafka_node
 
 
 @pytest.fixture(scope="session")

@@ -3,25 +3,31 @@
 Replay republishes a dead letter's original key, value and headers to its
 original topic (from the ``kim-dlq-topic`` header) with a ``kim-replayed-from``
 header. The event keeps its CloudEvents ``id``, so consumers that processed it
-before skip it (inbox) and only the consumer that failed applies it. What has
-been replayed is remembered as the committed offset of the consumer group
-``kim.dlq-replay`` on the dead-letter topic; ``offsets`` replays chosen
-records again regardless.
+before skip it (inbox) and only the consumer that failed applies it.
+
+What has been replayed is remembered per dead letter, on the compacted
+internal topic ``kim.ops.dlq_replays.v1``: one record per replayed dead letter,
+keyed ``<dlq topic>:<partition>:<offset>``, holding the dead letter's own
+timestamp. A high-water offset (a consumer group's committed offset) cannot
+say "offset 9 was replayed, 0-8 were not"; the marker can. The timestamp makes
+a marker count only for the record it was written for, so a dead-letter topic
+that was deleted and created again (offsets restart at 0) shows its new
+records as pending. Replaying ``offsets`` explicitly replays those records
+again regardless. A crash between the replay and its marker leaves the dead
+letter pending: replaying it again is harmless (consumers dedupe on the id).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
-
+from kim_shared.events.topics import OPS_DLQ_REPLAYS
 from kim_shared.inbox.deadletter import PREFIX, dlq_meta
 from kim_shared.kafka import OutgoingRecord, Producer, StoredRecord, read_topic
 
-REPLAY_GROUP = "kim.dlq-replay"
+REPLAYS_TOPIC = OPS_DLQ_REPLAYS.name
 
 
 @dataclass(frozen=True)
@@ -41,35 +47,37 @@ class DeadLetter:
     replayed: bool
     record: StoredRecord
 
+    @property
+    def marker_key(self) -> str:
+        return f"{self.dlq_topic}:{self.partition}:{self.offset}"
+
 
 def _event_fields(value: bytes | None) -> tuple[str | None, str | None]:
     try:
         obj = json.loads(value or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # dead letters are often exactly such bytes
         return None, None
     if not isinstance(obj, dict):
         return None, None
     return (str(obj["id"]) if "id" in obj else None, str(obj["type"]) if "type" in obj else None)
 
 
-async def _committed(bootstrap: str, topic: str, partitions: Iterable[int]) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        out = {}
-        for p in partitions:
-            committed = await consumer.committed(TopicPartition(topic, p))
-            out[p] = committed or 0
-        return out
-    finally:
-        await consumer.stop()
+async def _replayed(bootstrap: str) -> dict[str, int]:
+    """Marker key -> timestamp of the dead letter it was written for (the last marker wins)."""
+    out: dict[str, int] = {}
+    for r in await read_topic(bootstrap, REPLAYS_TOPIC):
+        if r.key is None or r.value is None:
+            continue
+        try:
+            out[r.key.decode()] = int(json.loads(r.value)["dead_letter_timestamp_ms"])
+        except (ValueError, KeyError, TypeError):
+            continue  # not a marker this version wrote: ignore rather than fail the listing
+    return out
 
 
 async def list_dead_letters(bootstrap: str, dlq_topic: str) -> list[DeadLetter]:
     records = await read_topic(bootstrap, dlq_topic)
-    committed = await _committed(bootstrap, dlq_topic, {r.partition for r in records})
+    replayed = await _replayed(bootstrap) if records else {}
     out = []
     for r in records:
         meta = dlq_meta(r.headers)
@@ -88,11 +96,21 @@ async def list_dead_letters(bootstrap: str, dlq_topic: str) -> list[DeadLetter]:
                 failed_at=meta.get("failed-at", ""),
                 event_id=event_id,
                 event_type=event_type,
-                replayed=r.offset < committed.get(r.partition, 0),
+                replayed=replayed.get(f"{dlq_topic}:{r.partition}:{r.offset}") == r.timestamp_ms,
                 record=r,
             )
         )
     return out
+
+
+def _marker(d: DeadLetter) -> OutgoingRecord:
+    value = {
+        "dead_letter_timestamp_ms": d.record.timestamp_ms,
+        "replayed_at": datetime.now(UTC).isoformat(),
+        "origin_topic": d.origin_topic,
+        "event_id": d.event_id,
+    }
+    return OutgoingRecord(REPLAYS_TOPIC, d.marker_key.encode(), json.dumps(value).encode())
 
 
 async def replay_dead_letters(
@@ -114,30 +132,11 @@ async def replay_dead_letters(
                 key=d.record.key,
                 value=d.record.value or b"",
                 headers=[(k, v) for k, v in d.record.headers if not k.startswith(PREFIX)]
-                + [("kim-replayed-from", f"{dlq_topic}:{d.partition}:{d.offset}".encode())],
+                + [("kim-replayed-from", d.marker_key.encode())],
             )
             for d in chosen
         )
+        await producer.send_all(_marker(d) for d in chosen)  # only once the replays are acked
     finally:
         await producer.stop()
-    await _commit_replayed(bootstrap, dlq_topic, chosen)
     return chosen
-
-
-async def _commit_replayed(bootstrap: str, dlq_topic: str, done: list[DeadLetter]) -> None:
-    top: dict[int, int] = {}
-    for d in done:
-        top[d.partition] = max(top.get(d.partition, 0), d.offset + 1)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        tps = {TopicPartition(dlq_topic, p): o for p, o in top.items()}
-        consumer.assign(list(tps))
-        current = {tp: (await consumer.committed(tp)) or 0 for tp in tps}
-        await consumer.commit(
-            {tp: OffsetAndMetadata(max(o, current[tp]), "") for tp, o in tps.items()}
-        )
-    finally:
-        await consumer.stop()

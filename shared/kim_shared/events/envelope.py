@@ -52,14 +52,19 @@ class CloudEvent(BaseModel):
             raise InvalidEnvelope(f"envelope of {len(raw)} bytes exceeds {MAX_ENVELOPE_BYTES}")
         try:
             obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidEnvelope(f"value is not JSON: {exc}") from exc
+        # ValueError also covers bad UTF-8, bad JSON and integers longer than Python's
+        # int_max_str_digits (4300); RecursionError is deep nesting. Both are facts about
+        # the bytes, so they make the record a dead letter, never an escaping exception.
+        except (ValueError, RecursionError) as exc:
+            raise InvalidEnvelope(f"value is not JSON this platform accepts: {exc}") from exc
         if not isinstance(obj, dict):
             raise InvalidEnvelope("envelope must be a JSON object")
         try:
             return cls.model_validate(obj)
         except ValidationError as exc:
             raise InvalidEnvelope(f"not a valid CloudEvent: {_summary(exc)}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise InvalidEnvelope(f"not a valid CloudEvent: {exc}") from exc
 
 
 def _summary(exc: ValidationError) -> str:

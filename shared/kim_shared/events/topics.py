@@ -1,9 +1,11 @@
 """Topic catalogue: every topic the platform uses is declared here once.
 
-Local start-up and tests create topics from :data:`CATALOGUE`; the broker
-runs with ``auto.create.topics.enable=false``; the Strimzi ``KafkaTopic``
-manifests in ``deploy/k8s`` are generated from it
-and a test checks they match (``kim manifests write|check``).
+Local start-up and tests create topics from :func:`declared_topics` (the
+:data:`CATALOGUE` of public topics, their dead-letter topics and the
+:data:`INTERNAL` topics of the operator tools); the broker runs with
+``auto.create.topics.enable=false``; the Strimzi ``KafkaTopic`` manifests in
+``deploy/k8s`` are generated from it and a test checks they match
+(``kim manifests write|check``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Literal
 
 DAY_MS = 24 * 60 * 60 * 1000
 
-TopicKind = Literal["state", "fact", "dead_letter"]
+TopicKind = Literal["state", "fact", "dead_letter", "internal"]
 """``state``: the current snapshot of an entity per key, compacted and kept forever (one
 record per key rebuilds a projection). ``fact``: what happened; may expire. ``dead_letter``:
-records a consumer could not process."""
+records a consumer could not process. ``internal``: the operator tools' own bookkeeping,
+never offered to agencies."""
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,22 @@ CATALOGUE: tuple[TopicSpec, ...] = (
 def with_dead_letters(specs: tuple[TopicSpec, ...]) -> tuple[TopicSpec, ...]:
     """The topics plus their dead-letter topics."""
     return tuple(t for spec in specs for t in (spec, spec.dlq))
+
+
+OPS_DLQ_REPLAYS = TopicSpec(
+    "kim.ops.dlq_replays.v1",
+    partitions=1,
+    compacted=True,
+    retention_ms=None,
+    description="Internal: which dead letters `kim dlq replay` replayed, one record per dead "
+    "letter; key = <dlq topic>:<partition>:<offset>",
+    kind="internal",
+)
+
+INTERNAL: tuple[TopicSpec, ...] = (OPS_DLQ_REPLAYS,)
+"""Topics of the platform's own tools: never published to agencies, no dead-letter topic."""
+
+
+def declared_topics(catalogue: tuple[TopicSpec, ...] = CATALOGUE) -> tuple[TopicSpec, ...]:
+    """Every topic a cluster needs: the catalogue, its dead-letter topics, the internal ones."""
+    return with_dead_letters(catalogue) + INTERNAL

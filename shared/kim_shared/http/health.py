@@ -1,11 +1,19 @@
-"""Liveness and readiness probes.
+"""Liveness, readiness and status probes.
 
 ``GET /healthz`` answers 200 ``{"status": "ok"}`` whenever the process serves.
-``GET /readyz`` runs every registered check concurrently, each under a timeout,
+``GET /readyz`` runs the *readiness* checks concurrently, each under a timeout,
 and answers 200 when all pass, 503 otherwise, with one entry per check::
 
     {"status": "fail", "checks": {"database": {"ok": true, "detail": "...",
-     "data": {...}, "duration_ms": 1.4}, "broker": {"ok": false, ...}}}
+     "data": {...}, "duration_ms": 1.4}}}
+
+Readiness means "can this pod serve requests": its database. A broker outage
+or an outbox backlog is not a reason to take every pod out of service (the
+outbox exists so that writes go on while Kafka is away); those checks are
+*informational*: ``GET /status`` runs every check and answers with the same
+shape, ``"status": "degraded"`` and still 200 when only informational checks
+fail (503 only when a readiness check fails). ``/metrics`` carries the same
+figures for alerting.
 
 Checks need resources made in the lifespan (pool, broker), while routers are
 made with the app, so checks live in a mutable :class:`HealthChecks`::
@@ -43,18 +51,34 @@ Check = Callable[[], Awaitable[CheckResult]]
 
 
 class HealthChecks:
-    """Named readiness checks for one app, each with its own timeout."""
+    """Named checks for one app, each with its own timeout; readiness or informational."""
 
     def __init__(self, default_timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.default_timeout_s = default_timeout_s
         self._checks: dict[str, tuple[Check, float]] = {}
+        self._informational: set[str] = set()
 
-    def add(self, name: str, check: Check, *, timeout_s: float | None = None) -> None:
-        """Register (or replace) a check."""
+    def add(
+        self,
+        name: str,
+        check: Check,
+        *,
+        timeout_s: float | None = None,
+        readiness: bool = True,
+    ) -> None:
+        """Register (or replace) a check; ``readiness=False``: shown on /status only."""
         self._checks[name] = (check, timeout_s or self.default_timeout_s)
+        if readiness:
+            self._informational.discard(name)
+        else:
+            self._informational.add(name)
 
     def remove(self, name: str) -> None:
         self._checks.pop(name, None)
+        self._informational.discard(name)
+
+    def is_readiness(self, name: str) -> bool:
+        return name in self._checks and name not in self._informational
 
     async def _run_one(self, check: Check, timeout_s: float) -> dict[str, Any]:
         started = time.perf_counter()
@@ -71,16 +95,16 @@ class HealthChecks:
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
-    async def run(self) -> tuple[bool, dict[str, dict[str, Any]]]:
-        """Run every check concurrently: (all ok, results by name)."""
-        names = list(self._checks)
+    async def run(self, *, readiness_only: bool = True) -> tuple[bool, dict[str, dict[str, Any]]]:
+        """Run the checks concurrently: (all of them ok, results by name)."""
+        names = [n for n in self._checks if self.is_readiness(n) or not readiness_only]
         results = await asyncio.gather(*(self._run_one(*self._checks[n]) for n in names))
         by_name = dict(zip(names, results, strict=True))
         return all(r["ok"] for r in results), by_name
 
 
 def health_router(checks: HealthChecks | Mapping[str, Check]) -> APIRouter:
-    """``/healthz`` and ``/readyz``, hidden from the OpenAPI document."""
+    """``/healthz``, ``/readyz`` and ``/status``, hidden from the OpenAPI document."""
     if not isinstance(checks, HealthChecks):
         fixed = HealthChecks()
         for name, check in checks.items():
@@ -102,6 +126,16 @@ def health_router(checks: HealthChecks | Mapping[str, Check]) -> APIRouter:
             headers={"Cache-Control": "no-store"},
         )
 
+    @router.get("/status")
+    async def status() -> JSONResponse:
+        all_ok, results = await registry.run(readiness_only=False)
+        ready = all(r["ok"] for name, r in results.items() if registry.is_readiness(name))
+        return JSONResponse(
+            {"status": "ok" if all_ok else "degraded" if ready else "fail", "checks": results},
+            status_code=200 if ready else 503,
+            headers={"Cache-Control": "no-store"},
+        )
+
     return router
 
 
@@ -118,12 +152,20 @@ def database_check(pool: asyncpg.Pool) -> Check:
 
 
 def outbox_backlog_check(pool: asyncpg.Pool, max_pending: int, max_age_s: float) -> Check:
-    """Fail when over ``max_pending`` rows wait or the oldest is over ``max_age_s`` old."""
+    """Fail when over ``max_pending`` rows wait, the oldest is over ``max_age_s`` old, or any
+    row is parked (it needs an operator). Informational: register with ``readiness=False``."""
 
     async def check() -> CheckResult:
         snap = await read_outbox_snapshot(pool)
-        data = {"pending": snap.pending, "oldest_age_s": round(snap.oldest_age_s, 3)}
+        data = {
+            "pending": snap.pending,
+            "oldest_age_s": round(snap.oldest_age_s, 3),
+            "parked": snap.parked,
+            "oldest_parked_age_s": round(snap.oldest_parked_age_s, 3),
+        }
         problems = []
+        if snap.parked:
+            problems.append(f"{snap.parked} events parked (see `kim outbox list`)")
         if snap.pending > max_pending:
             problems.append(f"{snap.pending} events pending (max {max_pending})")
         if snap.oldest_age_s > max_age_s:

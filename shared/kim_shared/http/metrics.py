@@ -1,4 +1,4 @@
-"""Prometheus metrics for one app: HTTP, outbox, consumer lag, dead letters.
+"""Prometheus metrics for one app: HTTP, outbox, broker, consumers, dead letters.
 
 Each app owns a :class:`ServiceMetrics` with its own ``CollectorRegistry``
 (never the global default), so several apps in one test process do not clash.
@@ -6,12 +6,16 @@ Each app owns a :class:`ServiceMetrics` with its own ``CollectorRegistry``
 - HTTP: :class:`MetricsMiddleware` counts requests and observes latency by
   method, route *template* (``/kims/{kim_id}``, never the raw path; requests
   matching no route are ``<unmatched>``) and status.
-- Outbox backlog and oldest age are refreshed **at scrape time**: ``GET /metrics``
-  first awaits the registered scrape hooks (each under a timeout; a failing hook
-  is logged and the last values stay). ``metrics.track_outbox(pool)`` in the
-  lifespan registers the hook that reads the ``outbox`` table.
-- Consumer lag and dead letters are pushed by the messaging code:
-  ``metrics.set_consumer_lag(group, topic, partition, lag)`` and
+- Outbox backlog (pending rows, oldest age), parked rows (count, oldest age)
+  and broker reachability are refreshed **at scrape time**: ``GET /metrics``
+  first awaits the registered scrape hooks (each under a timeout; a failing
+  hook is logged and the last values stay). ``metrics.track_outbox(pool)`` and
+  ``metrics.track_broker(ping)`` in the lifespan register them. These are what
+  alerts watch during a broker outage; readiness does not (see
+  :mod:`kim_shared.http.health`).
+- Consumer lag, consumer outcomes and dead letters are pushed by the messaging
+  code: ``metrics.set_consumer_lag(group, topic, partition, lag)``,
+  ``metrics.record_outcome(group, topic, outcome)`` and
   ``metrics.record_dead_letter(topic)`` (topic = the original topic).
 """
 
@@ -85,6 +89,28 @@ class ServiceMetrics:
             "Age of the oldest unpublished outbox row (0 when none).",
             registry=self.registry,
         )
+        self.outbox_parked = Gauge(
+            "kim_outbox_parked_events",
+            "Outbox rows parked because they can never be published as they are.",
+            registry=self.registry,
+        )
+        self.outbox_oldest_parked_age = Gauge(
+            "kim_outbox_oldest_parked_age_seconds",
+            "Time since the oldest still-parked outbox row was parked (0 when none).",
+            registry=self.registry,
+        )
+        self.broker_up = Gauge(
+            "kim_broker_up",
+            "1 when the Kafka broker answered a metadata request at the last scrape, else 0.",
+            registry=self.registry,
+        )
+        self.consumer_events = Counter(
+            "kim_consumer_events",
+            "Records handled by an inbox consumer, by outcome "
+            "(processed, duplicate, skipped, dead_lettered).",
+            ("group", "topic", "outcome"),
+            registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "kim_consumer_lag_messages",
             "Messages between the committed offset and the end of the partition.",
@@ -108,6 +134,11 @@ class ServiceMetrics:
     def set_outbox(self, snapshot: OutboxSnapshot) -> None:
         self.outbox_pending.set(snapshot.pending)
         self.outbox_oldest_age.set(snapshot.oldest_age_s)
+        self.outbox_parked.set(snapshot.parked)
+        self.outbox_oldest_parked_age.set(snapshot.oldest_parked_age_s)
+
+    def record_outcome(self, group: str, topic: str, outcome: str) -> None:
+        self.consumer_events.labels(group, topic, outcome).inc()
 
     def set_consumer_lag(self, group: str, topic: str, partition: int, lag: int) -> None:
         self.consumer_lag.labels(group, topic, str(partition)).set(lag)
@@ -128,6 +159,18 @@ class ServiceMetrics:
             self.set_outbox(await read_outbox_snapshot(pool))
 
         self.add_scrape_hook(refresh_outbox)
+
+    def track_broker(self, ping: Callable[[], Awaitable[bool]]) -> None:
+        """Refresh ``kim_broker_up`` from ``ping`` at every scrape (a failing ping is 0)."""
+
+        async def refresh_broker() -> None:
+            up = False
+            try:
+                up = await ping()
+            finally:
+                self.broker_up.set(1 if up else 0)
+
+        self.add_scrape_hook(refresh_broker)
 
     async def refresh(self) -> None:
         """Run the scrape hooks concurrently; failures are logged, never raised."""

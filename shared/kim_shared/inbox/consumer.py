@@ -8,9 +8,12 @@ For each Kafka record:
 2. In one transaction: ``INSERT INTO inbox (consumer, event_id) ... ON
    CONFLICT DO NOTHING``; only if the row is new, run the handler on the same
    connection (its writes and any outbox events commit with the inbox row).
-3. Transient failures (database or broker down) retry with exponential
-   backoff, forever, without moving on; :class:`PermanentError` dead-letters at
-   once; other exceptions retry a few times, then dead-letter.
+3. A failing handler is retried as :func:`~kim_shared.inbox.errors.classify`
+   says: an infrastructure outage (database down) with exponential backoff,
+   forever, without moving on; a :class:`PermanentError` or a value the
+   database refuses goes to the dead letters at once; anything else (statement
+   timeouts, deadlocks, bugs) a bounded number of times, then to the dead
+   letters.
 
 The caller commits the Kafka offset only after :meth:`InboxConsumer.process`
 returned, so a crash between the commit and the offset redelivers the record
@@ -34,7 +37,7 @@ from kim_shared.events.base import Event
 from kim_shared.events.catalogue import catalogue as default_catalogue
 from kim_shared.events.envelope import CloudEvent, InvalidEnvelope
 from kim_shared.inbox.deadletter import Origin, dead_letter
-from kim_shared.inbox.errors import PermanentError, is_transient
+from kim_shared.inbox.errors import PermanentError, Retry, classify
 from kim_shared.kafka import Producer
 from kim_shared.logging import traced
 
@@ -63,9 +66,11 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """Backoff between attempts, and how many attempts a :attr:`Retry.BOUNDED` failure gets."""
+
     initial_backoff_s: float = 0.2
     max_backoff_s: float = 30.0
-    max_unexpected_attempts: int = 5
+    max_attempts: int = 5
 
 
 class _DeadLetter(Exception):
@@ -135,7 +140,7 @@ class InboxConsumer:
             return Outcome.SKIPPED
         try:
             event = model.model_validate(envelope.data)
-        except ValidationError as exc:
+        except (ValidationError, ValueError, RecursionError) as exc:
             raise _DeadLetter("invalid_data", f"{envelope.type}: {exc}") from exc
         meta = EventMeta(envelope, origin.topic, origin.partition, origin.offset)
         with traced(envelope.traceparent, envelope.correlationid):
@@ -146,31 +151,38 @@ class InboxConsumer:
 
     async def _apply_with_retry(self, handler: Handler, event: Event, meta: EventMeta) -> Outcome:
         backoff = self._retry.initial_backoff_s
-        unexpected = 0
+        attempts = 0
+        bounded_failures = 0  # outages do not count against the bound
         while True:
+            attempts += 1
             try:
                 return await self._apply(handler, event, meta)
-            except PermanentError as exc:
-                raise _DeadLetter("permanent_error", str(exc)) from exc
             except Exception as exc:
-                if is_transient(exc):
+                retry = classify(exc)
+                if retry is Retry.NEVER:
+                    kind = (
+                        "permanent_error" if isinstance(exc, PermanentError) else type(exc).__name__
+                    )
+                    raise _DeadLetter(kind, str(exc), attempts) from exc
+                if retry is Retry.FOREVER:
                     log.warning(
-                        "%s: transient failure on %s, retrying in %.1fs: %r",
+                        "%s: infrastructure unavailable on %s, retrying in %.1fs: %r",
                         self.name,
                         meta.envelope.id,
                         backoff,
                         exc,
                     )
                 else:
-                    unexpected += 1
+                    bounded_failures += 1
                     log.exception(
-                        "%s: handler failed on %s (attempt %d)",
+                        "%s: handler failed on %s (attempt %d of %d)",
                         self.name,
                         meta.envelope.id,
-                        unexpected,
+                        bounded_failures,
+                        self._retry.max_attempts,
                     )
-                    if unexpected >= self._retry.max_unexpected_attempts:
-                        raise _DeadLetter(type(exc).__name__, str(exc), unexpected) from exc
+                    if bounded_failures >= self._retry.max_attempts:
+                        raise _DeadLetter(type(exc).__name__, str(exc), attempts) from exc
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._retry.max_backoff_s)
 

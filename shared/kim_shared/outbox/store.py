@@ -3,6 +3,11 @@
 Never publish to Kafka from a request: call :func:`add` (or :func:`add_many`
 for bulk work) on the connection that makes the business change, inside its
 transaction. Both commit or neither does; the relay publishes afterwards.
+
+An event whose envelope is larger than consumers accept
+(:data:`~kim_shared.events.envelope.MAX_ENVELOPE_BYTES`) is refused here with
+:class:`EventTooLarge` (a 422 for an API), before it could reach the outbox
+and be parked by the relay.
 """
 
 from __future__ import annotations
@@ -14,13 +19,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kim_shared.db.pool import Connection
+from kim_shared.errors import Invalid
 from kim_shared.events.base import Event
-from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
+from kim_shared.events.envelope import CONTENT_TYPE, MAX_ENVELOPE_BYTES, CloudEvent
 from kim_shared.logging import current_trace
 
 
 class OutboxMisuse(RuntimeError):
     """``add`` was called outside a transaction (the event could commit without the change)."""
+
+
+class EventTooLarge(Invalid):
+    """The change would publish an event larger than consumers accept."""
+
+    default_slug = "event-too-large"
+
+    def __init__(self, event_type: str, size: int) -> None:
+        super().__init__(
+            f"The change would publish a {event_type} event of {size:,} bytes; events are "
+            f"limited to {MAX_ENVELOPE_BYTES:,} bytes. Shorten the longest texts or split the "
+            "change into several requests."
+        )
+        self.event_type = event_type
+        self.size = size
 
 
 @dataclass(frozen=True)
@@ -51,12 +72,15 @@ def envelope(event: Event, source: EventSource, *, kabupaten: str | None = None)
 
 
 def _row(ce: CloudEvent, event: Event) -> tuple[Any, ...]:
+    payload = ce.to_bytes()
+    if len(payload) > MAX_ENVELOPE_BYTES:
+        raise EventTooLarge(ce.type, len(payload))
     return (
         ce.id,
         event.topic.name,
         ce.subject,
         ce.type,
-        ce.to_bytes(),
+        payload,
         {"content-type": CONTENT_TYPE},
     )
 

@@ -41,31 +41,49 @@ async def add_outbox_rows(pool: asyncpg.Pool, n: int, age: timedelta) -> None:
         )
 
 
-async def test_readiness_with_database_and_outbox(pool: asyncpg.Pool) -> None:
+async def test_backlog_and_parked_rows_show_on_status_and_metrics_not_readiness(
+    pool: asyncpg.Pool,
+) -> None:
     app = FastAPI()
     metrics = ServiceMetrics(process_metrics=False)
     checks = install_http_kit(app, "test", metrics)
     checks.add("database", database_check(pool))
-    checks.add("outbox", outbox_backlog_check(pool, max_pending=2, max_age_s=60))
+    checks.add("outbox", outbox_backlog_check(pool, max_pending=2, max_age_s=60), readiness=False)
     metrics.track_outbox(pool)
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        ready = await client.get("/readyz")
-        assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"]["outbox"]["data"] == {"pending": 0, "oldest_age_s": 0.0}
+        status = await client.get("/status")
+        assert status.status_code == 200, status.text
+        assert status.json()["status"] == "ok"
+        assert status.json()["checks"]["outbox"]["data"] == {
+            "pending": 0,
+            "oldest_age_s": 0.0,
+            "parked": 0,
+            "oldest_parked_age_s": 0.0,
+        }
 
         await add_outbox_rows(pool, 1, timedelta(minutes=5))
-        stale = (await client.get("/readyz")).json()
-        assert stale["checks"]["outbox"]["ok"] is False
-        assert "oldest pending event is 300s old (max 60s)" in stale["checks"]["outbox"]["detail"]
-        assert stale["checks"]["database"]["ok"] is True
+        stale = await client.get("/status")
+        assert stale.status_code == 200, "a backlog never answers 503"
+        assert stale.json()["status"] == "degraded"
+        outbox = stale.json()["checks"]["outbox"]
+        assert outbox["ok"] is False
+        assert "oldest pending event is 300s old (max 60s)" in outbox["detail"]
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert set(ready.json()["checks"]) == {"database"}
 
         await pool.execute("UPDATE outbox SET sent_at = now()")
         await add_outbox_rows(pool, 3, timedelta(seconds=1))
-        backlog = await client.get("/readyz")
-        assert backlog.status_code == 503
-        assert "3 events pending (max 2)" in backlog.json()["checks"]["outbox"]["detail"]
+        await pool.execute(
+            "UPDATE outbox SET parked_at = now() - interval '90 seconds', last_error = 'x'"
+            " WHERE id = (SELECT max(id) FROM outbox)"
+        )
+        backlog = (await client.get("/status")).json()["checks"]["outbox"]
+        assert "1 events parked" in backlog["detail"]
+        assert backlog["data"]["pending"] == 2
+        assert (await client.get("/readyz")).status_code == 200
 
         scraped = (await client.get("/metrics")).text
     values = {
@@ -73,8 +91,10 @@ async def test_readiness_with_database_and_outbox(pool: asyncpg.Pool) -> None:
         for family in text_string_to_metric_families(scraped)
         for s in family.samples
     }
-    assert values["kim_outbox_pending_events"] == 3
+    assert values["kim_outbox_pending_events"] == 2
     assert 1 <= values["kim_outbox_oldest_pending_age_seconds"] < 60
+    assert values["kim_outbox_parked_events"] == 1
+    assert 90 <= values["kim_outbox_oldest_parked_age_seconds"] < 150
 
 
 async def test_database_check_fails_when_the_pool_is_closed(pool: asyncpg.Pool) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 from fastapi import FastAPI
 
-from kim_shared.http.health import CheckResult, HealthChecks, broker_check, health_router
+from kim_shared.http.health import (
+    Check,
+    CheckResult,
+    HealthChecks,
+    broker_check,
+    health_router,
+)
 
 
 async def ok_check() -> CheckResult:
@@ -21,11 +26,6 @@ async def failing_check() -> CheckResult:
 
 async def raising_check() -> CheckResult:
     raise ConnectionRefusedError("connection refused")
-
-
-async def slow_check() -> CheckResult:
-    await asyncio.sleep(5)
-    return CheckResult(True)
 
 
 async def get(app: FastAPI, path: str) -> httpx.Response:
@@ -76,18 +76,69 @@ async def test_not_ready_when_a_check_fails_or_raises() -> None:
 
 
 async def test_a_slow_check_times_out_without_delaying_the_others() -> None:
+    # Each check records that it is running; "database" passes only if it runs while both
+    # slow checks are still in flight: run one after another, it would wait for them in vain
+    # (they are over by then) and time out itself. No clock is read.
+    running: set[str] = set()
+    changed = asyncio.Condition()
+
+    def hanging(name: str) -> Check:
+        async def check() -> CheckResult:
+            async with changed:
+                running.add(name)
+                changed.notify_all()
+            try:
+                await asyncio.Event().wait()  # never answers
+            finally:
+                running.discard(name)
+            return CheckResult(True)
+
+        return check
+
+    async def database() -> CheckResult:
+        async with changed:
+            await changed.wait_for(lambda: {"slow", "slower"} <= running)
+        return CheckResult(True, "ran while the slow checks were still running")
+
     checks = HealthChecks(default_timeout_s=0.2)
-    checks.add("slow", slow_check)
-    checks.add("slower", slow_check, timeout_s=0.3)
-    checks.add("database", ok_check)
-    started = time.perf_counter()
+    checks.add("slow", hanging("slow"))
+    checks.add("slower", hanging("slower"), timeout_s=0.3)
+    checks.add("database", database, timeout_s=2.0)
     response = await get(app_with(checks), "/readyz")
-    assert time.perf_counter() - started < 1.5  # concurrent, bounded by the longest timeout
     assert response.status_code == 503
     results = response.json()["checks"]
     assert results["slow"]["detail"] == "timed out after 0.2s"
     assert results["slower"]["detail"] == "timed out after 0.3s"
-    assert results["database"]["ok"] is True
+    assert results["database"] == {
+        "ok": True,
+        "detail": "ran while the slow checks were still running",
+        "data": {},
+        "duration_ms": results["database"]["duration_ms"],
+    }
+
+
+async def test_informational_checks_are_on_status_only_and_never_fail_readiness() -> None:
+    checks = HealthChecks()
+    checks.add("database", ok_check)
+    checks.add("broker", broker_check(lambda: asyncio.sleep(0, result=False)), readiness=False)
+    app = app_with(checks)
+
+    ready = await get(app, "/readyz")
+    assert ready.status_code == 200
+    assert set(ready.json()["checks"]) == {"database"}
+
+    status = await get(app, "/status")
+    assert status.status_code == 200
+    assert status.json()["status"] == "degraded"
+    assert status.json()["checks"]["broker"]["detail"] == "broker ping failed"
+    assert status.json()["checks"]["database"]["ok"] is True
+    assert "/status" not in app.openapi()["paths"]
+
+    checks.add("database", failing_check)  # a readiness check failing: 503 on both
+    assert (await get(app, "/readyz")).status_code == 503
+    failed = await get(app, "/status")
+    assert failed.status_code == 503
+    assert failed.json()["status"] == "fail"
 
 
 async def test_checks_given_as_a_mapping() -> None:

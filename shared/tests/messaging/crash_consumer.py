@@ -1,5 +1,10 @@
-"""Run an inbox consumer that dies (``os._exit``) right after its database commit,
-before the Kafka offset commit. Used by ``test_inbox.py`` in a subprocess.
+"""Run an inbox consumer that dies (``os._exit``) after its database commit, before
+the Kafka offset commit. Used by ``test_inbox.py`` in a subprocess.
+
+It dies only after :data:`LINGER_S`, longer than aiokafka's auto-commit interval
+(``auto_commit_interval_ms``, 5 s by default): a subscriber that committed
+offsets automatically would have committed past the record by then, and the
+test would see no redelivery.
 
 argv: bootstrap dsn topic group
 """
@@ -18,6 +23,7 @@ from kim_shared.kafka import Producer
 from messaging.support import record_effect, running, thing_model  # type: ignore[import-not-found]
 
 CRASH_CODE = 17
+LINGER_S = 6.5
 
 
 async def main(bootstrap: str, dsn: str, topic: str, group: str) -> None:
@@ -26,6 +32,7 @@ async def main(bootstrap: str, dsn: str, topic: str, group: str) -> None:
     await producer.start()
 
     async def die(origin: Origin) -> None:
+        await asyncio.sleep(LINGER_S)
         os._exit(CRASH_CODE)
 
     consumer = InboxConsumer(

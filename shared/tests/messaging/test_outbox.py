@@ -130,10 +130,17 @@ async def test_rows_committed_while_relay_down_are_published_after_restart(
 async def test_relay_wakes_on_notify(kit_pool, fresh_db, producer, new_topic, kafka_bootstrap):
     topic = await new_topic()
     Thing = thing_model(topic)
-    relay = OutboxRelay(kit_pool, fresh_db, producer, RelayConfig(poll_interval_s=60))
+    relay = OutboxRelay(kit_pool, fresh_db, producer, RelayConfig(poll_interval_s=600))
     task = asyncio.create_task(relay.run())
     try:
-        await asyncio.sleep(0.5)  # let it drain once and start waiting on LISTEN
+        # However slow start-up is: wait until the relay listens and has gone idle after
+        # its first drain. From then on only NOTIFY can wake it within the test (the poll
+        # fallback is 10 minutes away).
+        async def waiting() -> bool:
+            return relay.listening and relay.idle.is_set()
+
+        await eventually(waiting, what="the relay to listen and go idle")
+        assert relay.published == 0
         async with kit_pool.acquire() as conn, conn.transaction():
             await outbox.add(conn, Thing(thing_id="n", seq=1), SOURCE)
 
