@@ -8,6 +8,7 @@ connection and never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -32,7 +33,7 @@ from kim_registry.evaluation.domain import (
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion
+from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion, ensure_version
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import (
     ArticlePublished,
@@ -43,7 +44,6 @@ from kim_shared.events.types.activity import (
     TrainingAttended,
 )
 from kim_shared.events.types.registry import KimEvaluated
-from kim_shared.http.concurrency import check_if_match
 from kim_shared.inbox import EventMeta, PermanentError
 from kim_shared.outbox import EventSource, add_many
 
@@ -169,7 +169,7 @@ async def put_scores(
     period_id: UUID,
     kim_id: UUID,
     body: ScoresPut,
-    if_match: str | None,
+    expected: Collection[int],
 ) -> asyncpg.Record:
     """Replace a KIM's jury score sheet; returns the (visible, still open) period."""
     period = await visible_period(conn, principal, period_id, lock="SHARE")
@@ -182,7 +182,7 @@ async def put_scores(
     if kim["status"] == "dibubarkan":
         raise Conflict(f"KIM {kim_id} is dissolved (dibubarkan); it is not evaluated.")
     version = await repo.sheet_version(conn, period_id, kim_id, for_update=True)
-    check_if_match(if_match, version, what="score sheet")
+    ensure_version(version, expected, "score sheet")
     issues = jury_score_issues(criteria_of(period), body.scores)
     issues += [
         Issue(f"notes.{key}", "A note belongs to a criterion scored in the same request.")
@@ -215,12 +215,12 @@ async def finalize(
     conn: Connection,
     principal: Principal,
     period_id: UUID,
-    if_match: str | None,
+    expected: Collection[int] | None,
     source: EventSource,
 ) -> Finalized:
     """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events."""
     period = await visible_period(conn, principal, period_id, lock="UPDATE")
-    check_if_match(if_match, period["version"], required=False, what="evaluation period")
+    ensure_version(period["version"], expected, "evaluation period")
     if period["status"] == "finalized":
         when = period["finalized_at"].date().isoformat()
         raise Conflict(
