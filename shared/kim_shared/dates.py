@@ -17,6 +17,10 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 EARLIEST: Final = date(1900, 1, 1)
 LATEST: Final = date(2100, 12, 31)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DOCUMENTED = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+"""The years from EARLIEST to LATEST, for the OpenAPI document (JSON Schema has no date
+bounds): a client sees the range it would otherwise only learn from a 422. Months and days
+are spelt out too, so that a generator drawing from the pattern mostly draws real dates."""
 
 
 def _iso_text(value: Any) -> Any:
@@ -41,6 +45,7 @@ IsoDate = Annotated[
         {
             "type": "string",
             "format": "date",
+            "pattern": _DOCUMENTED,
             "description": f"YYYY-MM-DD, from {EARLIEST.isoformat()} to {LATEST.isoformat()}.",
         }
     ),

@@ -38,6 +38,7 @@ from kim_shared.http.app import install_http_kit
 from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
+from kim_shared.http.openapi import install_openapi
 from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
 from kim_shared.inbox.lag import consumer_lag
 from kim_shared.logging import configure_logging
@@ -174,6 +175,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     )
     for router in spec.routers:
         app.include_router(router)
+    install_openapi(app)  # errors, security and If-Match as the kit answers them
     return app
 
 

@@ -8,9 +8,9 @@ The service lifespan stores the verifier on the app::
 :data:`CurrentPrincipal`, :data:`OptionalPrincipal` or :func:`require_roles`.
 """
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
+# No ``from __future__ import annotations``: FastAPI reads the annotations of
+# RoleRequirement.__call__ at run time, and an instance has no module globals to
+# resolve string annotations against.
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -92,7 +92,24 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 """The caller or ``None`` for anonymous requests (an invalid token is still a 401)."""
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+class RoleRequirement:
+    """A dependency returning the caller if they hold any of ``roles`` (403 otherwise).
+
+    A class rather than a closure so that the roles stay readable from the route's
+    dependency tree: the OpenAPI document (:mod:`kim_shared.http.openapi`) names them
+    and documents the 403.
+    """
+
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if principal.roles.isdisjoint(self.roles):
+            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(self.roles))}.")
+        return principal
+
+
+def require_roles(*roles: str) -> RoleRequirement:
     """A dependency returning the caller if they hold any of ``roles`` (403 otherwise).
 
     Use as ``Annotated[Principal, Depends(require_roles("moderator"))]`` or in a
@@ -103,11 +120,4 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     unknown = set(roles) - KNOWN_ROLES
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
-    wanted = frozenset(roles)
-
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.roles.isdisjoint(wanted):
-            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}.")
-        return principal
-
-    return dependency
+    return RoleRequirement(frozenset(roles))

@@ -5,8 +5,8 @@ Import from the submodules (``kim_shared.http.problems`` ...) or from here.
 
 from kim_shared.http.app import install_http_kit
 from kim_shared.http.concurrency import (
-    IfMatch,
-    check_if_match,
+    IfMatchOptional,
+    IfMatchRequired,
     etag,
     parse_if_match,
     require_if_match,
@@ -45,13 +45,13 @@ __all__ = [
     "HealthChecks",
     "IdempotencyKey",
     "IdempotencySlot",
-    "IfMatch",
+    "IfMatchOptional",
+    "IfMatchRequired",
     "MetricsMiddleware",
     "Problem",
     "ServiceMetrics",
     "TracingMiddleware",
     "broker_check",
-    "check_if_match",
     "database_check",
     "error_from_db",
     "etag",

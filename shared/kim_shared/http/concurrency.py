@@ -1,11 +1,18 @@
 """Optimistic concurrency over HTTP: ``ETag: "<version>"`` and ``If-Match``.
 
 A versioned resource answers with ``ETag: "<version>"`` (:func:`etag`,
-:func:`with_etag`). An update reads ``If-Match`` with an ``if_match: IfMatch =
-None`` parameter and either parses it in the route (:func:`require_if_match`,
-or :func:`parse_if_match` where the header is optional) and hands the versions
-to the handler, which calls :func:`kim_shared.errors.ensure_version` once the
-row is locked, or passes the raw header to :func:`check_if_match`.
+:func:`with_etag`). An update declares how it reads ``If-Match`` with one of two
+parameter types, and gets the versions the header names:
+
+* ``expected: IfMatchRequired`` — the header must be sent (428 without it);
+* ``expected: IfMatchOptional`` — ``None`` when it is absent (the route's own rules
+  guard the state).
+
+The handler calls :func:`kim_shared.errors.ensure_version` once the row is locked.
+The header is read by a dependency, so the parameter stays optional for FastAPI: a
+missing header is this module's 428 problem, never FastAPI's 422. The OpenAPI
+document (:mod:`kim_shared.http.openapi`) tells the two apart by the dependency and
+marks the header ``required`` with 428 and 412 where it is.
 
 Strong and weak tags (``"3"``, ``W/"3"``) and lists match; ``*`` is refused
 (428): it would defeat the lost-update protection. A header that names no
@@ -20,15 +27,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Depends, Header
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
 
-from kim_shared.errors import VersionRequired, ensure_version
+from kim_shared.errors import VersionRequired
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-"""FastAPI parameter type: ``if_match: IfMatch = None`` reads the header."""
-
+HEADER = "If-Match"
 MISSING = (
     "This update needs an If-Match header carrying the ETag you last read, so that "
     "concurrent changes are not overwritten."
@@ -73,9 +78,29 @@ def require_if_match(value: str | None) -> frozenset[int]:
     return versions
 
 
-def check_if_match(
-    value: str | None, current: int, *, required: bool = True, what: str = "resource"
-) -> None:
-    """Check ``If-Match`` against the ``current`` version of ``what`` (428/412)."""
-    expected = require_if_match(value) if required else parse_if_match(value)
-    ensure_version(current, expected, what)
+_HeaderValue = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description='The ETag you last read, e.g. "3" (weak tags and lists match too; '
+        "* is refused). A version that is no longer current is a 412 carrying the current "
+        "ETag.",
+    ),
+]
+
+
+async def optional_if_match(if_match: _HeaderValue = None) -> frozenset[int] | None:
+    """Dependency: the versions ``If-Match`` names, or None without the header."""
+    return parse_if_match(if_match)
+
+
+async def required_if_match(if_match: _HeaderValue = None) -> frozenset[int]:
+    """Dependency: the versions ``If-Match`` names; 428 (never 422) without the header."""
+    return require_if_match(if_match)
+
+
+IfMatchOptional = Annotated[frozenset[int] | None, Depends(optional_if_match)]
+"""Route parameter: the versions named by an optional ``If-Match`` (None when absent)."""
+
+IfMatchRequired = Annotated[frozenset[int], Depends(required_if_match)]
+"""Route parameter: the versions named by a required ``If-Match`` (428 when absent)."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +29,7 @@ from kim_shared.auth.deps import PRINCIPAL_STATE, get_principal, verifier_of
 from kim_shared.auth.errors import Unauthorized
 from kim_shared.errors import DomainError, PayloadTooLarge
 from kim_shared.http.problems import problem_from_domain_error
+from kim_shared.http.routes import api_routes
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -45,7 +45,7 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self._needs_auth: dict[int, bool] = {}
+        self._needs_auth: dict[int, tuple[Dependant, bool]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -83,15 +83,15 @@ class RequestGuard:
     def _route_needs_principal(self, scope: Scope) -> bool:
         app: Any = scope.get("app")
         router = getattr(app, "router", None)
-        for route in getattr(router, "routes", ()):
-            if not isinstance(route, APIRoute):
-                continue
+        for route in api_routes(getattr(router, "routes", ())):
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                key = id(route)
-                if key not in self._needs_auth:
-                    self._needs_auth[key] = _needs_principal(route.dependant)
-                return self._needs_auth[key]
+                dependant: Dependant = route.dependant
+                cached = self._needs_auth.get(id(dependant))
+                if cached is None or cached[0] is not dependant:
+                    cached = (dependant, _needs_principal(dependant))
+                    self._needs_auth[id(dependant)] = cached
+                return cached[1]
         return False
 
     async def _authenticate(self, scope: Scope) -> None:

@@ -51,12 +51,20 @@ DEFAULT_TTL = timedelta(hours=24)
 _PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
 
 #: FastAPI parameter type: ``key: IdempotencyKey = None`` reads the header.
+#: The constraints are documented (``json_schema_extra``), not enforced by FastAPI:
+#: :func:`validate_key` checks them and answers 400, never FastAPI's 422.
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias=HEADER,
         description="A unique key (a UUID) per intended request: a retry with the same key "
-        "and body gets the first answer again instead of a second effect (kept 24 hours).",
+        "and body gets the first answer again instead of a second effect (kept 24 hours). "
+        "A malformed key is a 400.",
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": MAX_KEY_LENGTH,
+            "pattern": r"^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$",
+        },
     ),
 ]
 

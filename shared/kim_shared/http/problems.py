@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kim_shared.errors import Conflict, DomainError, Invalid
+from kim_shared.http.routes import allowed_methods
 from kim_shared.logging import current_trace
 
 PROBLEM_JSON = "application/problem+json"
@@ -264,13 +265,19 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
         extensions["data"] = exc.detail
     if detail is None and status == 404:
         detail = f"Nothing is found at {request.method} {request.url.path}."
-    elif detail is None and status == 405:
-        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+    headers = dict(exc.headers or {})
+    if status == 405:
+        methods = allowed_methods(request.scope)
+        if methods is not None:
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+            headers["Allow"] = ", ".join(methods)
+    if detail is None and status == 405:
+        allowed = headers.get("Allow") or headers.get("allow")
         detail = f"{request.method} is not allowed on {request.url.path}" + (
             f"; allowed: {allowed}." if allowed else "."
         )
     slug = _phrase(status).lower().replace(" ", "-")  # 404 → not-found, like NotFound
-    problem = Problem(status, detail, slug=slug, extensions=extensions, headers=exc.headers)
+    problem = Problem(status, detail, slug=slug, extensions=extensions, headers=headers)
     return problem.response(request.url.path)
 
 

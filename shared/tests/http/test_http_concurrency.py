@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from kim_shared.errors import StaleVersion, VersionRequired, ensure_version
 from kim_shared.http.concurrency import (
-    IfMatch,
-    check_if_match,
+    IfMatchOptional,
+    IfMatchRequired,
     etag,
     parse_if_match,
     require_if_match,
@@ -33,13 +33,13 @@ def make_app() -> FastAPI:
     install_problem_handlers(app)
 
     @app.put("/kim")
-    async def put_kim(if_match: IfMatch = None) -> Response:
-        ensure_version(CURRENT, require_if_match(if_match), "KIM")
-        return with_etag(Kim(name="KIM Tugu", version=CURRENT + 1), CURRENT + 1)
+    async def put_kim(kim: Kim, expected: IfMatchRequired) -> Response:
+        ensure_version(CURRENT, expected, "KIM")
+        return with_etag(Kim(name=kim.name, version=CURRENT + 1), CURRENT + 1)
 
     @app.post("/kim/finalize")
-    async def finalize(if_match: IfMatch = None) -> dict[str, bool]:
-        check_if_match(if_match, CURRENT, required=False, what="period")
+    async def finalize(expected: IfMatchOptional) -> dict[str, bool]:
+        ensure_version(CURRENT, expected, "period")
         return {"done": True}
 
     return app
@@ -82,32 +82,29 @@ def test_version_checks() -> None:
     assert caught.value.current_version == 2
     assert caught.value.detail.startswith("The KIM was changed since you read it")
     assert 'ETag "2"' in caught.value.detail
-    check_if_match('"3"', 3)
-    check_if_match(None, 3, required=False)
-    with pytest.raises(VersionRequired):
-        check_if_match(None, 3)
-    with pytest.raises(StaleVersion):
-        check_if_match('"2"', 3, required=False)
+
+
+KIM = {"name": "KIM Tugu", "version": 0}
 
 
 async def test_update_answers(client: httpx.AsyncClient) -> None:
-    ok = await client.put("/kim", headers={"If-Match": f'"{CURRENT}"'})
+    ok = await client.put("/kim", json=KIM, headers={"If-Match": f'"{CURRENT}"'})
     assert ok.status_code == 200
     assert ok.headers["ETag"] == f'"{CURRENT + 1}"'
     assert ok.json() == {"name": "KIM Tugu", "version": CURRENT + 1}
 
-    missing = await client.put("/kim")
+    missing = await client.put("/kim", json=KIM)
     assert missing.status_code == 428
     assert missing.headers["content-type"] == PROBLEM_JSON
     body = missing.json()
     assert body["type"] == "https://kim.example/problems/precondition-required"
     assert "If-Match" in body["detail"]
 
-    star = await client.put("/kim", headers={"If-Match": "*"})
+    star = await client.put("/kim", json=KIM, headers={"If-Match": "*"})
     assert star.status_code == 428
     assert "not accepted" in star.json()["detail"]
 
-    stale = await client.put("/kim", headers={"If-Match": '"2"'})
+    stale = await client.put("/kim", json=KIM, headers={"If-Match": '"2"'})
     assert stale.status_code == 412
     assert stale.headers["ETag"] == f'"{CURRENT}"'
     assert stale.json()["type"] == "https://kim.example/problems/precondition-failed"
@@ -121,3 +118,12 @@ async def test_optional_if_match(client: httpx.AsyncClient) -> None:
     assert stale.status_code == 412
     assert stale.headers["ETag"] == '"3"'
     assert "The period was changed" in stale.json()["detail"]
+
+
+async def test_a_missing_required_if_match_is_a_428_even_with_an_invalid_body(
+    client: httpx.AsyncClient,
+) -> None:
+    """The header is read by a dependency, so FastAPI never turns its absence into a 422."""
+    missing = await client.put("/kim", json={"name": 5})
+    assert missing.status_code == 428, missing.text
+    assert missing.json()["type"] == "https://kim.example/problems/precondition-required"

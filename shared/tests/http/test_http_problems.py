@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
 from kim_shared.auth.errors import AuthUnavailable, Unauthorized
@@ -161,7 +161,36 @@ async def test_unknown_route_and_wrong_method(client: httpx.AsyncClient) -> None
     wrong = await client.delete("/kims/1")
     body = assert_problem(wrong, 405)
     assert "DELETE is not allowed on /kims/1" in str(body["detail"])
-    assert wrong.headers["allow"]  # Starlette names the first route that matched the path
+    # Every method of the path, not only those of the first route Starlette matched.
+    assert wrong.headers["allow"] == "GET, POST"
+    assert body["detail"] == "DELETE is not allowed on /kims/1; allowed: GET, POST."
+
+
+async def test_allow_names_every_method_of_an_included_routers_path() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    router = APIRouter(prefix="/kim")
+
+    @router.get("/{kim_id}")
+    async def read(kim_id: int) -> dict[str, int]:
+        return {"id": kim_id}
+
+    @router.patch("/{kim_id}")
+    async def change(kim_id: int) -> dict[str, int]:
+        return {"id": kim_id}
+
+    @router.get("/{kim_id}/members")
+    async def members(kim_id: int) -> list[int]:
+        return []
+
+    app.include_router(router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        for method in ("OPTIONS", "DELETE", "PUT"):
+            wrong = await http.request(method, "/kim/3")
+            assert wrong.status_code == 405
+            assert wrong.headers["allow"] == "GET, PATCH"
+        assert (await http.post("/kim/3/members")).headers["allow"] == "GET"
 
 
 async def test_unhandled_exception_is_a_generic_500_with_logged_traceback(

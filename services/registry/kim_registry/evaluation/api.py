@@ -8,7 +8,7 @@ bands of a KIM are public, like announced lomba results.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
@@ -36,7 +36,7 @@ from kim_registry.evaluation.schemas import (
 from kim_registry.regions.domain import level_of
 from kim_shared.errors import Invalid
 from kim_shared.http.command import command
-from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match
+from kim_shared.http.concurrency import IfMatchOptional, IfMatchRequired, etag
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
@@ -48,6 +48,13 @@ KabupatenParam = Annotated[
         pattern=r"^\d{2}(\.\d{2})?$",
         description="Kabupaten/kota code (a province code lists every kabupaten for periods); "
         "default: the caller's own region.",
+    ),
+]
+ActivityKabupaten = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{2}\.[0-9]{2}$",
+        description="Kabupaten/kota code; default: the caller's own kabupaten.",
     ),
 ]
 WindowDays = Annotated[
@@ -65,11 +72,18 @@ def _scope(principal_region: str | None, kabupaten: str | None) -> str:
 # --- activity ---------------------------------------------------------------------------
 
 
-@router.get("/kim/activity", tags=["activity"], response_model=ActivityReport)
+_REGION_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The kabupaten is unknown or outside the caller's region."}
+}
+
+
+@router.get(
+    "/kim/activity", tags=["activity"], response_model=ActivityReport, responses=_REGION_NOT_FOUND
+)
 async def kabupaten_activity(
     pool: Pool,
     principal: Operator,
-    kabupaten: KabupatenParam = None,
+    kabupaten: ActivityKabupaten = None,
     window_days: WindowDays = 90,
     dormant: Annotated[bool, Query(description="Only KIM suggested dormant.")] = False,
 ) -> ActivityReport:
@@ -131,7 +145,12 @@ async def create_period(
         )
 
 
-@router.get("/evaluation-periods", tags=["evaluation"], response_model=PeriodList)
+@router.get(
+    "/evaluation-periods",
+    tags=["evaluation"],
+    response_model=PeriodList,
+    responses=_REGION_NOT_FOUND,
+)
 async def list_periods(
     pool: Pool, principal: Operator, kabupaten: KabupatenParam = None
 ) -> PeriodList:
@@ -175,18 +194,16 @@ async def get_scores(
 async def put_scores(
     pool: Pool,
     principal: Operator,
+    expected: IfMatchRequired,
     period_id: UUID,
     kim_id: UUID,
     body: ScoresPut,
     response: Response,
-    if_match: IfMatch = None,
 ) -> ScoreSheet:
     """Replace the jury scores of a KIM (only while the period is open). ``If-Match`` is
     required: the sheet's ETag from GET, ``"0"`` for the first scores."""
     async with pool.acquire() as conn, conn.transaction():
-        period = await handlers.put_scores(
-            conn, principal, period_id, kim_id, body, require_if_match(if_match)
-        )
+        period = await handlers.put_scores(conn, principal, period_id, kim_id, body, expected)
         sheet = await queries.sheet(conn, period, kim_id)
     response.headers["ETag"] = etag(sheet.version)
     return sheet
@@ -202,8 +219,8 @@ async def finalize_period(
     pool: Pool,
     source: Source,
     principal: Operator,
+    expected: IfMatchOptional,
     period_id: UUID,
-    if_match: IfMatch = None,
     key: IdempotencyKey = None,
 ) -> Response:
     """Score every aktif KIM of the kabupaten (jury scores, missing ones as 0, and activity
@@ -212,9 +229,7 @@ async def finalize_period(
     async with command(pool, request, principal, key, b"") as cmd:
         if cmd.replay is not None:
             return cmd.replay
-        done = await handlers.finalize(
-            cmd.conn, principal, period_id, parse_if_match(if_match), source
-        )
+        done = await handlers.finalize(cmd.conn, principal, period_id, expected, source)
         period = period_from_row(done.period)
         outcome = FinalizeOutcome(
             period=period,
@@ -226,7 +241,12 @@ async def finalize_period(
         return cmd.respond(200, outcome, headers={"ETag": etag(period.version)})
 
 
-@router.get("/evaluation-periods/{period_id}/results", tags=["evaluation"], response_model=Results)
+@router.get(
+    "/evaluation-periods/{period_id}/results",
+    tags=["evaluation"],
+    response_model=Results,
+    responses={409: {"description": "The period is not finalized yet: no results so far."}},
+)
 async def period_results(pool: Pool, principal: Operator, period_id: UUID) -> Results:
     """Ranked results of a finalized period (ties share a rank)."""
     async with pool.acquire() as conn:

@@ -8,6 +8,7 @@ connection and never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -32,14 +33,7 @@ from kim_registry.evaluation.domain import (
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
 from kim_shared.db import Connection
-from kim_shared.errors import (
-    Conflict,
-    Invalid,
-    Issue,
-    NotFound,
-    StaleVersion,
-    ensure_version,
-)
+from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion, ensure_version
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import (
     ArticlePublished,
@@ -175,7 +169,7 @@ async def put_scores(
     period_id: UUID,
     kim_id: UUID,
     body: ScoresPut,
-    expected: frozenset[int],
+    expected: Collection[int],
 ) -> asyncpg.Record:
     """Replace a KIM's jury score sheet; returns the (visible, still open) period.
 
@@ -223,7 +217,7 @@ async def finalize(
     conn: Connection,
     principal: Principal,
     period_id: UUID,
-    expected: frozenset[int] | None,
+    expected: Collection[int] | None,
     source: EventSource,
 ) -> Finalized:
     """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events."""

@@ -33,7 +33,7 @@ from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.events.types.registry import KimStatus
 from kim_shared.http.command import command
-from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
+from kim_shared.http.concurrency import IfMatchOptional, IfMatchRequired, etag, with_etag
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
@@ -122,11 +122,10 @@ async def patch_kim(
     kim_id: UUID,
     body: KimPatch,
     principal: KimEditor,
+    expected: IfMatchRequired,
     pool: Pool,
     source: Source,
-    if_match: IfMatch = None,
 ) -> Response:
-    expected = require_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
         kim = await handlers.update_profile(
             conn, source, principal, kim_id, expected, body, today()
@@ -143,12 +142,11 @@ async def change_status(
     kim_id: UUID,
     body: StatusChange,
     principal: Operator,
+    expected: IfMatchOptional,
     pool: Pool,
     source: Source,
-    if_match: IfMatch = None,
 ) -> Response:
     """Staff only. ``If-Match`` is optional here: the transition rules guard the state."""
-    expected = parse_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
         kim = await handlers.change_status(conn, source, principal, kim_id, body, expected, today())
         return await _respond(conn, principal, kim)

@@ -30,7 +30,7 @@ from kim_shared.auth import Principal
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.http.command import command
-from kim_shared.http.concurrency import IfMatch, etag, parse_if_match, require_if_match, with_etag
+from kim_shared.http.concurrency import IfMatchOptional, IfMatchRequired, etag, with_etag
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
 
@@ -122,11 +122,10 @@ async def patch_member(
     member_id: UUID,
     body: MemberPatch,
     principal: KimEditor,
+    expected: IfMatchRequired,
     pool: Pool,
     source: Source,
-    if_match: IfMatch = None,
 ) -> Response:
-    expected = require_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
         kim, row = await member_handlers.update_member(
             conn, source, principal, kim_id, member_id, expected, body, today()
@@ -143,13 +142,12 @@ async def end_member(
     kim_id: UUID,
     member_id: UUID,
     principal: KimEditor,
+    expected: IfMatchOptional,
     pool: Pool,
     source: Source,
     body: Annotated[MemberEnd | None, Body()] = None,
-    if_match: IfMatch = None,
 ) -> Response:
     """``If-Match`` is optional: ending an ended membership is a 409 anyway."""
-    expected = parse_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
         kim, row = await member_handlers.end_member(
             conn, source, principal, kim_id, member_id, expected, body or MemberEnd(), today()

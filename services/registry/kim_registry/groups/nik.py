@@ -37,6 +37,17 @@ Gender = Literal["L", "P"]
 MIN_AGE_ANGGOTA: Final = 13
 MIN_AGE_PENGURUS: Final = 17
 
+NIK_SEPARATORS: Final = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff.-"
+)
+"""The characters ``lokal.nik.parse_nik`` ignores in a NIK (blanks, dots, dashes)."""
+NIK_PATTERN: Final = "^[0-9" + "".join(f"\\u{ord(c):04x}" for c in NIK_SEPARATORS) + "]{16,32}$"
+"""What a NIK may be written with (digits and the separators), for the OpenAPI document:
+written with ``\\uXXXX`` escapes, on which JSON Schema's regex dialect and Python's agree.
+The exact rules (16 digits, what they encode) and their messages stay in
+:func:`check_person`; a tighter pattern counting the digits makes generators give up."""
+
 _NIK_ERRORS: Final[dict[str, str]] = {
     "format": "The NIK must consist of exactly 16 digits.",
     "province": "The NIK's first two digits are not an Indonesian province code.",

@@ -12,7 +12,7 @@ from kim_registry.groups import repository as repo
 from kim_registry.groups.domain import Rules
 from kim_registry.groups.schemas import RulesPut, RulesView
 from kim_registry.groups.views import rules_view
-from kim_shared.http.concurrency import IfMatch, require_if_match, with_etag
+from kim_shared.http.concurrency import IfMatchRequired, with_etag
 from kim_shared.service import Pool
 
 router = APIRouter(tags=["rules"])
@@ -44,11 +44,10 @@ async def put_rules(
     code: KabupatenCode,
     body: RulesPut,
     principal: Operator,
+    expected: IfMatchRequired,
     pool: Pool,
-    if_match: IfMatch = None,
 ) -> Response:
     """Rules apply to later formations, activations and member additions, not retroactively."""
-    expected = require_if_match(if_match)
     async with pool.acquire() as conn, conn.transaction():
         saved = await handlers.put_rules(conn, principal, code, expected, body)
     return _respond(saved)

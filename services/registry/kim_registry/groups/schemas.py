@@ -6,8 +6,9 @@ input is a 422 before anything is written. Dates must be ``YYYY-MM-DD``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -15,10 +16,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    WithJsonSchema,
     model_validator,
 )
 
 from kim_registry.groups.domain import MAX_REASON_CHARS
+from kim_registry.groups.nik import NIK_PATTERN
 from kim_shared.dates import IsoDate
 from kim_shared.events.types.registry import KimStatus, LeaveReason, Position, StatusReason
 from kim_shared.text import Text
@@ -31,7 +34,14 @@ ContactChannel = Annotated[str, Text(1, 200)]
 KimIdNumber = Annotated[str, Text(1, 50)]
 Note = Annotated[str, Text(1, MAX_REASON_CHARS, multiline=True)]
 Subject = Annotated[str, Text(1, 200)]
-Link = Annotated[str, Text(8, 300), Field(pattern=r"^https?://[^\s]+$")]
+_LINK = r"^https?://[^\s]+$"
+Link = Annotated[
+    str,
+    Text(8, 300),
+    Field(pattern=_LINK),
+    # Written out: pydantic cannot render a pattern applied after Text's validator.
+    WithJsonSchema({"type": "string", "minLength": 8, "maxLength": 300, "pattern": _LINK}),
+]
 VillageCode = Annotated[str, Field(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
 SkIssuer = Literal["kepala_desa", "lurah", "camat", "diskominfo"]
 Gender = Literal["L", "P"]
@@ -46,6 +56,21 @@ def _not_null(model: BaseModel, *names: str) -> None:
     for name in names:
         if name in model.model_fields_set and getattr(model, name) is None:
             raise ValueError(f"{name} cannot be null")
+
+
+def _patch_schema(*required_stay: str) -> Callable[[dict[str, Any]], None]:
+    """JSON schema of a patch as :func:`_not_null` and the non-empty rule validate it: at
+    least one field, and no ``null`` for the fields that cannot be cleared."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        schema["minProperties"] = 1
+        for name in required_stay:
+            prop = schema["properties"][name]
+            kept = [s for s in prop.pop("anyOf") if s.get("type") != "null"]
+            prop.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+            prop.pop("default", None)
+
+    return edit
 
 
 # --- KIM ------------------------------------------------------------------------------------
@@ -70,6 +95,8 @@ class KimCreate(_Request):
 
 class KimPatch(_Request):
     """Only the fields sent change; ``null`` clears an optional one."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema("name", "links"))
 
     name: KimName | None = None
     founded_on: IsoDate | None = None
@@ -164,7 +191,12 @@ class KimPage(BaseModel):
 
 class MemberCreate(_Request):
     full_name: PersonName
-    nik: str = Field(min_length=1, max_length=32, description="16 digits; spaces/dots ignored.")
+    nik: str = Field(
+        min_length=1,
+        max_length=32,
+        description="16 digits; spaces, dots and dashes ignored.",
+        json_schema_extra={"pattern": NIK_PATTERN},
+    )
     phone: str | None = Field(None, min_length=1, max_length=30)
     gender: Gender | None = Field(None, description="Taken from the NIK when left out.")
     birth_year: StrictInt | None = Field(
@@ -181,8 +213,15 @@ class MemberCreate(_Request):
 class MemberPatch(_Request):
     """Only the fields sent change; ``null`` clears an optional one."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=_patch_schema("full_name", "nik", "position", "term_start"),
+    )
+
     full_name: PersonName | None = None
-    nik: str | None = Field(None, min_length=1, max_length=32)
+    nik: str | None = Field(
+        None, min_length=1, max_length=32, json_schema_extra={"pattern": NIK_PATTERN}
+    )
     phone: str | None = Field(None, min_length=1, max_length=30)
     gender: Gender | None = None
     birth_year: StrictInt | None = Field(None, ge=1900, le=2100)

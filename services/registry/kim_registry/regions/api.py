@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from kim_registry.access import Operator
@@ -28,7 +29,19 @@ from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["regions"])
 
-Code = Annotated[str, Path(description="Kemendagri code: 35, 35.02, 35.02.01 or 35.02.01.2001.")]
+REGION_CODE = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
+r"""A Kemendagri code of any level (ASCII digits: ``\d`` would take other scripts' digits)."""
+
+# The patterns are documented, not enforced by FastAPI: the handlers answer a malformed code
+# with a 422 that says what a Kemendagri code looks like.
+Code = Annotated[
+    str,
+    Path(
+        description="Kemendagri code: 35, 35.02, 35.02.01 or 35.02.01.2001.",
+        examples=["35.02"],
+        json_schema_extra={"pattern": REGION_CODE},
+    ),
+]
 
 
 @router.get("/regions", response_model=SearchResults)
@@ -46,7 +59,11 @@ async def search_regions(
         Query(ge=1, le=4, description="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa/kel."),
     ] = None,
     within: Annotated[
-        str | None, Query(max_length=20, description="Only regions inside this region code.")
+        str | None,
+        Query(
+            description="Only regions inside this region code.",
+            json_schema_extra={"pattern": REGION_CODE},
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResults:
@@ -59,34 +76,25 @@ async def search_regions(
         return await handlers.search_regions(conn, q, level=level, within=within, limit=limit)
 
 
-@router.get("/regions/{code}", response_model=Region)
-async def get_region(code: Code, pool: Pool) -> Region:
-    """One region (also a retired one: ``active`` false) with its ancestors and path."""
-    async with pool.acquire() as conn:
-        return await handlers.get_region(conn, code)
-
-
-@router.get("/regions/{code}/children", response_model=Children)
-async def list_children(code: Code, pool: Pool) -> Children:
-    """The active direct children of a region, ordered by code."""
-    async with pool.acquire() as conn:
-        return await handlers.list_children(conn, code)
-
-
-@router.get("/regions/{code}/summary", response_model=RegionSummary)
-async def summarize_region(code: Code, pool: Pool) -> RegionSummary:
-    """How many kabupaten/kota, kecamatan, desa and kelurahan are inside a region, in total
-    and per direct child (for a province: per kabupaten/kota; for a kabupaten: per
-    kecamatan). Only active regions count."""
-    async with pool.acquire() as conn:
-        return await handlers.summarize(conn, code)
+# Before /regions/{code}, as OpenAPI matches a concrete path before a templated one: any
+# other method on /regions/imports is a 405 naming POST, never a lookup of region "imports".
+@router.api_route(
+    "/regions/imports",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+)
+async def imports_other_methods() -> None:
+    raise HTTPException(405)
 
 
 @router.post(
     "/regions/imports",
     response_model=ImportSummary,
     responses={
-        403: {"description": "Scope 'all': CLI only."},
+        403: {
+            "description": "The token holds no staff role (admin_provinsi, "
+            "operator_kabupaten), or the scope is 'all' (CLI only)."
+        },
         422: {"description": "Malformed or unknown scope, or one outside the caller's region."},
     },
 )
@@ -116,3 +124,26 @@ async def import_regions(
             return cmd.replay
         summary = await handlers.import_scope(cmd.conn, scope, rows, source)
         return cmd.respond(200, summary)
+
+
+@router.get("/regions/{code}", response_model=Region)
+async def get_region(code: Code, pool: Pool) -> Region:
+    """One region (also a retired one: ``active`` false) with its ancestors and path."""
+    async with pool.acquire() as conn:
+        return await handlers.get_region(conn, code)
+
+
+@router.get("/regions/{code}/children", response_model=Children)
+async def list_children(code: Code, pool: Pool) -> Children:
+    """The active direct children of a region, ordered by code."""
+    async with pool.acquire() as conn:
+        return await handlers.list_children(conn, code)
+
+
+@router.get("/regions/{code}/summary", response_model=RegionSummary)
+async def summarize_region(code: Code, pool: Pool) -> RegionSummary:
+    """How many kabupaten/kota, kecamatan, desa and kelurahan are inside a region, in total
+    and per direct child (for a province: per kabupaten/kota; for a kabupaten: per
+    kecamatan). Only active regions count."""
+    async with pool.acquire() as conn:
+        return await handlers.summarize(conn, code)

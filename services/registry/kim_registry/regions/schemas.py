@@ -89,6 +89,8 @@ class ImportRequest(_Model):
         description="A provinsi (35), kabupaten/kota (35.02) or kecamatan (35.02.01) code. "
         "'all' (all of Indonesia) is only possible with the CLI: kim regions import --scope all.",
         examples=["35.02"],
+        # Documented, not enforced here: the handler names what is wrong with a scope.
+        json_schema_extra={"pattern": r"^(all|[0-9]{2}(\.[0-9]{2}(\.[0-9]{2})?)?)$"},
     )
 
 
