@@ -60,3 +60,22 @@ def test_every_rebuildable_consumer_of_every_service_reads_state_topics_only(
     for consumer in spec.consumers:
         if consumer.rebuildable:
             assert all(t.keeps_every_key for t in consumer.topics), consumer.name
+
+
+async def _batch(*_: object) -> None:
+    return None
+
+
+def test_a_consumer_has_either_per_event_handlers_or_one_batch_handler() -> None:
+    batch = ConsumerSpec("test.batch", batch=_batch, events=(_Fact,))
+    assert batch.models == (_Fact,)
+    assert batch.topics == [REGISTRY_KIM]
+    assert set(batch.per_event_handlers()) == {_Fact}
+    with pytest.raises(ValueError, match="either per-event handlers or a batch handler"):
+        ConsumerSpec("test.both", {_Fact: _noop}, batch=_batch, events=(_Fact,))
+    with pytest.raises(ValueError, match="either per-event handlers or a batch handler"):
+        ConsumerSpec("test.neither")
+    with pytest.raises(ValueError, match="needs the event types"):
+        ConsumerSpec("test.untyped", batch=_batch)
+    with pytest.raises(ValueError, match="can lose records"):
+        ConsumerSpec("test.projection", batch=_batch, events=(_Fact,), rebuildable=True)

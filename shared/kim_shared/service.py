@@ -39,7 +39,8 @@ from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.http.openapi import install_openapi
-from kim_shared.inbox import Handler, InboxConsumer, Outcome, subscribe
+from kim_shared.inbox import BatchHandler, Handler, InboxConsumer, Outcome, subscribe
+from kim_shared.inbox.consumer import one_at_a_time
 from kim_shared.inbox.lag import consumer_lag
 from kim_shared.logging import configure_logging
 from kim_shared.outbox import EventSource, OutboxRelay
@@ -54,6 +55,10 @@ log = logging.getLogger(__name__)
 class ConsumerSpec:
     """One consumer group of a service: ``<service>.<purpose>`` and its handlers.
 
+    Either per-event ``handlers`` (one transaction per event: commands with side effects)
+    or one ``batch`` handler for the ``events`` types (set-based, one transaction per batch:
+    projections); see :mod:`kim_shared.inbox.consumer`.
+
     ``rebuildable`` marks a projection that may be emptied and replayed from the start of
     its topics (DESIGN §3): every topic it reads must then be a state topic, compacted and
     kept forever, or a rebuild would silently lose what expired. Construction refuses a
@@ -61,14 +66,20 @@ class ConsumerSpec:
     """
 
     name: str
-    handlers: Mapping[type[Event], Handler]
+    handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
     description: str = ""
     rebuildable: bool = False
+    batch: BatchHandler | None = None
+    events: tuple[type[Event], ...] = ()
 
     def __post_init__(self) -> None:
+        if (self.batch is None) == (not self.handlers):
+            raise ValueError(f"{self.name}: give either per-event handlers or a batch handler")
+        if self.batch is not None and not self.events:
+            raise ValueError(f"{self.name}: a batch handler needs the event types it takes")
         if not self.rebuildable:
             return
-        expiring = sorted({m.topic.name for m in self.handlers if not m.topic.keeps_every_key})
+        expiring = sorted({m.topic.name for m in self.models if not m.topic.keeps_every_key})
         if expiring:
             raise ValueError(
                 f"{self.name} is rebuildable, but {', '.join(expiring)} can lose records: a "
@@ -76,8 +87,20 @@ class ConsumerSpec:
             )
 
     @property
+    def models(self) -> tuple[type[Event], ...]:
+        """The event types this consumer applies."""
+        return self.events if self.batch is not None else tuple(self.handlers)
+
+    @property
     def topics(self) -> list[TopicSpec]:
-        return sorted({m.topic for m in self.handlers}, key=lambda t: t.name)
+        return sorted({m.topic for m in self.models}, key=lambda t: t.name)
+
+    def per_event_handlers(self) -> Mapping[type[Event], Handler]:
+        """Handlers by type (a batch handler applied one event at a time)."""
+        if self.batch is None:
+            return self.handlers
+        one = one_at_a_time(self.batch)
+        return dict.fromkeys(self.events, one)
 
 
 @dataclass(frozen=True)
@@ -96,7 +119,7 @@ class ServiceSpec:
         return build_asyncapi(
             self.name,
             publishes=self.publishes,
-            consumes=[(c.name, m) for c in self.consumers for m in c.handlers],
+            consumes=[(c.name, m) for c in self.consumers for m in c.models],
             bootstrap=bootstrap,
             version=self.version,
         )
@@ -250,7 +273,9 @@ async def _start(
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
     for c in spec.consumers:
-        consumer = InboxConsumer(c.name, pool, producer, c.handlers, on_outcome=counter(c.name))
+        consumer = InboxConsumer(
+            c.name, pool, producer, c.per_event_handlers(), on_outcome=counter(c.name)
+        )
         subscribe(broker, consumer, description=c.description)
     consumers = asyncio.create_task(_start_consumers(broker), name=f"{spec.name}-consumers")
 

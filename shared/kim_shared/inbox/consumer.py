@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -55,6 +55,32 @@ class EventMeta:
 
 
 Handler = Callable[[Connection, Any, EventMeta], Awaitable[None]]
+"""A per-event handler: one event, in its own inbox transaction (commands with side effects)."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One event of a batch that this consumer has not applied before."""
+
+    event: Any
+    meta: EventMeta
+
+
+BatchHandler = Callable[[Connection, Sequence[Delivered]], Awaitable[None]]
+"""A batch handler (projections): applies events set-based inside one transaction, the
+inbox rows of the same events written in that transaction by the kit. The events are new to
+the consumer (duplicates are already removed) and, per partition, in offset order. Raising
+makes the kit narrow the batch down until the record that fails is alone (then it is retried
+or dead-lettered like any record); every other record is applied once."""
+
+
+def one_at_a_time(batch: BatchHandler) -> Handler:
+    """A batch handler run on single events (each in its own inbox transaction)."""
+
+    async def handle(conn: Connection, event: Any, meta: EventMeta) -> None:
+        await batch(conn, [Delivered(event, meta)])
+
+    return handle
 
 
 class Outcome(Enum):
