@@ -18,6 +18,7 @@ from kim_shared.cli import main
 from kim_shared.db.migrations import (
     KIT_MIGRATIONS,
     MigrationError,
+    MigrationSet,
     apply_migrations,
     schema_fingerprint,
 )
@@ -32,9 +33,9 @@ async def test_migrations_give_the_committed_schema(name: str, fresh_db: str) ->
     target = TARGETS[name]
     conn = await asyncpg.connect(fresh_db)
     try:
-        applied = await apply_migrations(conn, target.name, target.migrations)
+        applied = await target.apply(conn)
         assert applied, "an empty database gets every migration"
-        assert await apply_migrations(conn, target.name, target.migrations) == [], "no-op"
+        assert await target.apply(conn) == [], "no-op"
         actual = await schema_fingerprint(conn)
     finally:
         await conn.close()
@@ -78,6 +79,29 @@ async def test_an_applied_migration_must_not_change(fresh_db: str, tmp_path: Pat
         (tmp_path / "0001_things.sql").write_text("CREATE TABLE things (id bigint);")
         with pytest.raises(MigrationError, match="forward-only"):
             await apply_migrations(conn, "svc", tmp_path)
+    finally:
+        await conn.close()
+
+
+async def test_mounted_pieces_migrate_in_their_namespace_before_the_service(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """A projection's tables come after the kit's and before the service's (which may refer
+    to them), recorded under the projection's own namespace."""
+    piece, service = tmp_path / "piece", tmp_path / "service"
+    piece.mkdir()
+    service.mkdir()
+    (piece / "0001_things.sql").write_text("CREATE TABLE things (id int PRIMARY KEY);")
+    (service / "0001_things.sql").write_text(
+        "CREATE TABLE notes (thing int REFERENCES things (id));"
+    )
+    mounted = (MigrationSet("projection.things", piece),)
+    conn = await asyncpg.connect(fresh_db)
+    try:
+        applied = await apply_migrations(conn, "svc", service, mounted=mounted)
+        assert applied[-2:] == ["projection.things/0001_things.sql", "svc/0001_things.sql"]
+        assert all(name.startswith("kit/") for name in applied[:-2])
+        assert await apply_migrations(conn, "svc", service, mounted=mounted) == []
     finally:
         await conn.close()
 

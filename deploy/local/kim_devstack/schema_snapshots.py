@@ -16,27 +16,43 @@ from pathlib import Path
 import asyncpg
 
 from kim_devstack.stack import create_database, with_database
-from kim_shared.db.migrations import KIT_MIGRATIONS, apply_migrations, schema_fingerprint
+from kim_shared.db.migrations import (
+    KIT_MIGRATIONS,
+    MigrationSet,
+    apply_migrations,
+    schema_fingerprint,
+)
+from kim_shared.db.pool import Connection
 
 SNAPSHOT = "schema.txt"
 
 
 @dataclass(frozen=True)
 class Target:
-    """A database schema: the kit's migrations, then ``migrations`` (None: the kit alone)."""
+    """A database schema: the kit's migrations, those of the kit pieces a service mounts
+    (its projections), then ``migrations`` (None: the kit alone)."""
 
     name: str
     migrations: Path | None
+    mounted: tuple[MigrationSet, ...] = ()
 
     @property
     def snapshot(self) -> Path:
         return (self.migrations or KIT_MIGRATIONS) / SNAPSHOT
 
+    async def apply(self, conn: Connection) -> list[str]:
+        """Apply the target's migrations as the service's start-up does."""
+        return await apply_migrations(conn, self.name, self.migrations, mounted=self.mounted)
+
 
 def targets() -> list[Target]:
     """The kit and every installed service (entry-point group ``kim.services``), by name."""
     services = sorted(entry_points(group="kim.services"), key=lambda e: e.name)
-    return [Target("kit", None), *(Target(ep.name, ep.load().migrations) for ep in services)]
+    specs = [(ep.name, ep.load()) for ep in services]
+    return [
+        Target("kit", None),
+        *(Target(name, spec.migrations, spec.mounted_migrations) for name, spec in specs),
+    ]
 
 
 async def migrated_schema(server_url: str, target: Target) -> str:
@@ -44,7 +60,7 @@ async def migrated_schema(server_url: str, target: Target) -> str:
     name = f"schema_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(await create_database(server_url, name))
     try:
-        await apply_migrations(conn, target.name, target.migrations)
+        await target.apply(conn)
         return await schema_fingerprint(conn)
     finally:
         await conn.close()

@@ -1,7 +1,9 @@
 """Forward-only SQL migrations.
 
 A service's schema is the kit's migrations (outbox, inbox, idempotency keys:
-``kim_shared/db/migrations``) followed by the service's own
+``kim_shared/db/migrations``), then those of the kit pieces it mounts (a projection's
+tables: :class:`MigrationSet`, each in its own namespace, so a service that does not
+mount a projection never gets its tables), then the service's own
 ``migrations/NNNN_name.sql``. Each file runs once, in its own transaction,
 under an advisory lock so that replicas starting together do not race. A file
 already applied whose text changed is an error: write a new migration instead.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,16 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class MigrationSet:
+    """The migrations of one kit piece a service mounts, under their own ``namespace``
+    (e.g. ``projection.regions``): recorded as ``<namespace>/<file>``, so they never clash
+    with the service's own files of the same number."""
+
+    namespace: str
+    directory: Path
+
+
 def load_migrations(namespace: str, directory: Path) -> list[Migration]:
     files = sorted(p for p in directory.iterdir() if p.suffix == ".sql")
     bad = [p.name for p in files if not _NAME.match(p.name)]
@@ -43,9 +56,19 @@ def load_migrations(namespace: str, directory: Path) -> list[Migration]:
     return [Migration(f"{namespace}/{p.name}", p.read_text()) for p in files]
 
 
-async def apply_migrations(conn: Connection, service: str, service_dir: Path | None) -> list[str]:
-    """Apply the kit's and the service's pending migrations; return the names applied."""
+async def apply_migrations(
+    conn: Connection,
+    service: str,
+    service_dir: Path | None,
+    *,
+    mounted: Sequence[MigrationSet] = (),
+) -> list[str]:
+    """Apply the pending migrations of the kit, of the ``mounted`` kit pieces and of the
+    service (in that order: a service's tables may refer to a projection's); return the
+    names applied."""
     migrations = load_migrations("kit", KIT_MIGRATIONS)
+    for piece in mounted:
+        migrations += load_migrations(piece.namespace, piece.directory)
     if service_dir is not None:
         migrations += load_migrations(service, service_dir)
     applied: list[str] = []
