@@ -57,7 +57,7 @@ def test_a_rebuildable_projection_of_a_fact_topic_is_refused() -> None:
 def test_every_rebuildable_consumer_of_every_service_reads_state_topics_only(
     spec: ServiceSpec,
 ) -> None:
-    for consumer in spec.consumers:
+    for consumer in spec.every_consumer:  # its own and those of mounted projections
         if consumer.rebuildable:
             assert all(t.keeps_every_key for t in consumer.topics), consumer.name
 

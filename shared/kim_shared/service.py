@@ -1,7 +1,8 @@
 """Composition of a KIM service: what every ``main.py`` would otherwise repeat.
 
 A service declares a :class:`ServiceSpec` (its routers, migrations, the events
-it publishes and its consumers) and its settings; :func:`build_app` returns
+it publishes, its consumers and the projections of registry state it mounts) and its
+settings; :func:`build_app` returns
 the FastAPI app whose lifespan, in order, configures logging, opens the pool,
 applies migrations, builds the token verifier, starts the idempotent producer,
 the outbox relay, the housekeeping task and a standalone FastStream
@@ -29,7 +30,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
 from kim_shared.auth import create_token_verifier
-from kim_shared.db import apply_migrations, create_pool
+from kim_shared.db import MigrationSet, apply_migrations, create_pool
 from kim_shared.events.asyncapi import build_asyncapi
 from kim_shared.events.base import Event
 from kim_shared.events.topics import TopicSpec
@@ -46,6 +47,7 @@ from kim_shared.logging import configure_logging
 from kim_shared.outbox import EventSource, OutboxRelay
 from kim_shared.outbox.relay import RelayConfig
 from kim_shared.producer import BrokerUnavailable, Producer
+from kim_shared.projections.base import Projection
 from kim_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -114,15 +116,44 @@ class ServiceSpec:
     consumers: Sequence[ConsumerSpec] = ()
     constraint_messages: Mapping[str, str] = field(default_factory=dict)
     version: str = "0.1.0"
+    projections: Sequence[Projection] = ()
+    """Projections of registry state the service mounts (``(REGIONS, KIM)``): their
+    migrations and a rebuildable consumer each, see :attr:`every_consumer`."""
+
+    # -- Projections mounted by the service (kit pieces, DESIGN §4) -------------------------
+
+    @property
+    def mounted_migrations(self) -> tuple[MigrationSet, ...]:
+        """The mounted projections' migrations, applied after the kit's, before the service's."""
+        return tuple(p.migration_set for p in self.projections)
+
+    @property
+    def every_consumer(self) -> tuple[ConsumerSpec, ...]:
+        """The service's own consumers and one per mounted projection."""
+        return (*self.consumers, *(projection_consumer(self.name, p) for p in self.projections))
+
+    # ---------------------------------------------------------------------------------------
 
     def asyncapi(self, bootstrap: str = "127.0.0.1:19092") -> dict[str, Any]:
         return build_asyncapi(
             self.name,
             publishes=self.publishes,
-            consumes=[(c.name, m) for c in self.consumers for m in c.models],
+            consumes=[(c.name, m) for c in self.every_consumer for m in c.models],
             bootstrap=bootstrap,
             version=self.version,
         )
+
+
+def projection_consumer(service: str, projection: Projection) -> ConsumerSpec:
+    """The consumer that keeps ``projection`` in ``service``: ``<service>.projection.<name>``,
+    its batch handler, rebuildable (it reads state topics only)."""
+    return ConsumerSpec(
+        name=projection.consumer_name(service),
+        batch=projection.apply,
+        events=projection.events,
+        description=projection.description,
+        rebuildable=True,
+    )
 
 
 @dataclass
@@ -213,7 +244,9 @@ async def _start(
     )
     stack.push_async_callback(pool.close)
     async with pool.acquire() as conn:
-        applied = await apply_migrations(conn, spec.name, spec.migrations)
+        applied = await apply_migrations(
+            conn, spec.name, spec.migrations, mounted=spec.mounted_migrations
+        )
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
 
@@ -272,7 +305,7 @@ async def _start(
         allow_auto_create_topics=False,
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
-    for c in spec.consumers:
+    for c in spec.every_consumer:
         consumer = InboxConsumer(
             c.name, pool, producer, c.per_event_handlers(), on_outcome=counter(c.name)
         )

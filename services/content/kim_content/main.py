@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import kim_content
 from kim_content.settings import ContentSettings
+from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
 SPEC = ServiceSpec(
@@ -18,6 +19,7 @@ SPEC = ServiceSpec(
     title="KIM Content",
     description=(kim_content.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    projections=(REGIONS, KIM),
 )
 
 

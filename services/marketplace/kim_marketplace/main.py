@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import kim_marketplace
 from kim_marketplace.settings import MarketplaceSettings
+from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
 SPEC = ServiceSpec(
@@ -18,6 +19,7 @@ SPEC = ServiceSpec(
     title="KIM Marketplace",
     description=(kim_marketplace.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    projections=(REGIONS, KIM),
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import kim_mentoring
 from kim_mentoring.settings import MentoringSettings
+from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
 SPEC = ServiceSpec(
@@ -18,6 +19,7 @@ SPEC = ServiceSpec(
     title="KIM Mentoring",
     description=(kim_mentoring.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    projections=(REGIONS, KIM),
 )
 
 
