@@ -7,6 +7,7 @@ while infrastructure shared by all (Kafka, auth) is read from ``KIM_*`` names.
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
@@ -16,6 +17,13 @@ Environment = Literal["development", "test", "production"]
 
 DEFAULT_KAFKA = "127.0.0.1:19092"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:15432"
+
+
+def database_url_of(service: str) -> str:
+    """The DSN ``service`` uses, as its settings read it (``KIM_<SERVICE>_DATABASE_URL``,
+    default the local ``kim_<service>`` database): for operator commands that work on a
+    service's database without loading the service."""
+    return os.environ.get(f"KIM_{service.upper()}_DATABASE_URL", f"{DEFAULT_PG}/kim_{service}")
 
 
 def _shared(name: str) -> AliasChoices:

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from typing import Any
 
 import asyncpg
 
 from kim_shared.outbox.parked import ParkedRow, list_parked, release_parked
-from kim_shared.settings import DEFAULT_PG
+from kim_shared.settings import database_url_of
 
 
 def _dsn(args: argparse.Namespace) -> str:
     if args.database_url:
         return str(args.database_url)
-    service = str(args.service)
-    return os.environ.get(f"KIM_{service.upper()}_DATABASE_URL", f"{DEFAULT_PG}/kim_{service}")
+    return database_url_of(str(args.service))
 
 
 def _row(p: ParkedRow) -> str:
