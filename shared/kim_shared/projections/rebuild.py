@@ -81,17 +81,26 @@ def _chunks(items: list[Delivered], size: int) -> Iterator[list[Delivered]]:
 
 
 async def rebuild(
-    conn: Connection, projection: Projection, bootstrap: str, *, chunk: int = CHUNK
+    conn: Connection,
+    projection: Projection,
+    bootstrap: str,
+    *,
+    chunk: int = CHUNK,
+    topics: Sequence[str] | None = None,
 ) -> Rebuilt:
-    """Empty ``projection`` in ``conn``'s database and replay its topics into it, atomically."""
+    """Empty ``projection`` in ``conn``'s database and replay its topics into it, atomically.
+
+    ``topics`` replaces the projection's state topics as the source (tests replay a topic of
+    their own instead of the one the whole test session shares)."""
     tables = ", ".join(projection.tables)
+    sources = list(topics) if topics is not None else [t.name for t in projection.topics]
     async with conn.transaction():
         await conn.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         for table in projection.tables:
             await conn.execute(f"DELETE FROM {table}")
         records: list[StoredRecord] = []
-        for topic in projection.topics:  # ends read now, under the lock: see the docstring
-            records += await read_topic(bootstrap, topic.name)
+        for topic in sources:  # ends read now, under the lock: see the module docstring
+            records += await read_topic(bootstrap, topic)
         events, skipped = deliveries(projection, records)
         for part in _chunks(events, chunk):
             await projection.apply(conn, part)
