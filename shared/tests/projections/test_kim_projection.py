@@ -117,7 +117,7 @@ async def test_the_highest_revision_in_one_batch_wins(conn: asyncpg.Connection) 
     revisions = [
         kim_state(kim_id, 2, status="calon", roster=OFFICERS[:1]),
         kim_state(kim_id, 4, roster=(*OFFICERS, member(4))),
-        kim_state(kim_id, 3, status="calon", roster=OFFICERS[:2]),
+        kim_state(kim_id, 3, status="calon", roster=(member(9, "ketua"), OFFICERS[1])),
     ]
     batch = [delivered(e, offset=i) for i, e in enumerate(revisions)]
     batch.append(delivered(revisions[1], offset=3))  # the same snapshot published twice
