@@ -44,4 +44,7 @@ def test_a_roster_difference_is_a_difference() -> None:
     ended = member(2, end=date(2025, 12, 31))  # the same member with a term end
     term = state.model_copy(update={"roster": [member(1, "ketua"), ended]})
     assert compare(source, {"k": Kim.of(state)}).equal
-    assert compare(source, {"k": Kim.of(term)}).differing == ("k",)
+    c = compare(source, {"k": Kim.of(term)})
+    assert c.differing == ("k",)
+    assert not c.equal, "the same keys with other values hash differently"
+    assert c.source_digest != c.projected_digest
