@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from kim_shared.projections.base import Projection
+from kim_shared.projections.base import Projection, ReadRows
 from kim_shared.projections.check import Comparison, SourceUnavailable, compare, source_of
 from kim_shared.projections.rebuild import Rebuilt, rebuild
 from kim_shared.settings import ServiceSettings, database_url_of
@@ -47,6 +47,10 @@ def mounted() -> dict[str, tuple[Projection, ...]]:
 # -- rebuild ----------------------------------------------------------------------------------
 
 
+class _UsageError(Exception):
+    """A service or projection the command cannot work on (exit code 2)."""
+
+
 def _find(services: Mapping[str, Sequence[Projection]], service: str, name: str) -> Projection:
     if service not in services:
         raise _UsageError(
@@ -60,10 +64,6 @@ def _find(services: Mapping[str, Sequence[Projection]], service: str, name: str)
     raise _UsageError(
         f"Layanan {service} tidak memasang proyeksi '{name}' (yang dipasang: {names})."
     )
-
-
-class _UsageError(Exception):
-    pass
 
 
 async def _rebuild_in(dsn: str, projection: Projection, bootstrap: str) -> Rebuilt:
@@ -135,7 +135,7 @@ def _report(service: str, name: str, c: Comparison) -> str:
     )
 
 
-async def _read_rows(dsn: str, readers: Mapping[str, Any]) -> dict[str, Mapping[str, object]]:
+async def _read_rows(dsn: str, readers: Mapping[str, ReadRows]) -> dict[str, Mapping[str, object]]:
     conn = await asyncpg.connect(dsn)
     try:
         return {name: await read(conn) for name, read in readers.items()}
