@@ -557,8 +557,8 @@ def declared_consumers(svc: str) -> set[Consumption]:
     spec = importlib.import_module(f"kim_{svc}.main").SPEC
     return {
         Consumption(consumer.name, event_type.topic.name)
-        for consumer in spec.consumers
-        for event_type in consumer.handlers
+        for consumer in spec.every_consumer  # its own and those of mounted projections
+        for event_type in consumer.models  # per-event handlers or a batch handler's events
     }
 
 
