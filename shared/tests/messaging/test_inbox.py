@@ -292,6 +292,7 @@ async def test_consumer_lag_counts_uncommitted_messages(
         await release.get()
         await record_effect(conn, event, meta)
 
+    # One send: the three records come in one fetched batch.
     await producer.send_all([record_of(topic, event_bytes(Thing, "a", i)) for i in range(3)])
     consumer = InboxConsumer("test.lag", effects_pool, producer, {Thing: one_at_a_time})
     async with running(kafka_bootstrap, consumer) as broker:
@@ -299,17 +300,28 @@ async def test_consumer_lag_counts_uncommitted_messages(
         async def lag() -> list[tuple[str, str, int]]:
             return [(p.group, p.topic, p.lag) for p in await consumer_lag(broker)]
 
-        # The handler holds a record: it has been fetched, so only the commit counts.
-        assert await asyncio.wait_for(entered.get(), 30) == 0
-        assert await lag() == [("test.lag", topic.name, 3)]
-        release.put_nowait(None)
-        assert await asyncio.wait_for(entered.get(), 30) == 1
-        assert await lag() == [("test.lag", topic.name, 2)]  # the first one is committed
-        release.put_nowait(None)
-        release.put_nowait(None)
-
         async def caught_up() -> bool:
             return await lag() == [("test.lag", topic.name, 0)]
 
-        await eventually(caught_up, what="lag 0 once everything is committed")
-    assert len(await effects(effects_pool)) == 3
+        # The handler holds a record: all three have been fetched, so only commits count.
+        assert await asyncio.wait_for(entered.get(), 30) == 0
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        # The first one is applied, but the batch's offsets are committed once, at its end.
+        assert await asyncio.wait_for(entered.get(), 30) == 1
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        assert await asyncio.wait_for(entered.get(), 30) == 2
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        await eventually(caught_up, what="lag 0 once the batch is committed")
+
+        # A second batch: the first one's commit stands, the new records count.
+        await producer.send_all([record_of(topic, event_bytes(Thing, "a", i)) for i in (3, 4)])
+        assert await asyncio.wait_for(entered.get(), 30) == 3
+        assert await lag() == [("test.lag", topic.name, 2)]
+        release.put_nowait(None)
+        assert await asyncio.wait_for(entered.get(), 30) == 4
+        release.put_nowait(None)
+        await eventually(caught_up, what="lag 0 once the second batch is committed")
+    assert len(await effects(effects_pool)) == 5
