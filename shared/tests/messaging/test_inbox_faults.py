@@ -8,6 +8,7 @@ from collections import Counter
 
 import asyncpg
 import pytest
+from faststream.kafka import KafkaBroker
 
 from kim_devstack.testing import eventually
 from kim_shared.db import Connection
@@ -109,20 +110,26 @@ async def test_an_exception_escaping_the_consumer_does_not_skip_the_record(
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
 
+    brokers: list[KafkaBroker] = []
+    committed_at_refetch: list[int | None] = []
+
     class BuggyOnce(InboxConsumer):
         """A bug that lets one exception out of ``process`` for the first record."""
 
         raised = 0
 
         async def process(self, origin: Origin) -> Outcome:
-            if origin.offset == 0 and not self.raised:
-                self.raised += 1
-                raise RuntimeError("a bug outside the retry loop")
+            if origin.offset == 0:
+                if not self.raised:
+                    self.raised += 1
+                    raise RuntimeError("a bug outside the retry loop")
+                committed_at_refetch.append(await committed_offset(brokers[0], "test.escape"))
             return await super().process(origin)
 
     await producer.send_all([good(topic, "first", 1), good(topic, "second", 2)])
     consumer = BuggyOnce("test.escape", effects_pool, producer, {Thing: record_effect})
     async with running(kafka_bootstrap, consumer) as broker:
+        brokers.append(broker)
 
         async def both_applied_and_committed() -> bool:
             return (
@@ -132,6 +139,8 @@ async def test_an_exception_escaping_the_consumer_does_not_skip_the_record(
 
         await eventually(both_applied_and_committed, what="the record that escaped, then the next")
     assert consumer.raised == 1
+    # Nothing was committed past the record that escaped (not the consumer's position, 2).
+    assert committed_at_refetch == [None]
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
 
 
@@ -140,6 +149,9 @@ async def test_an_exception_escaping_a_batch_commits_what_was_settled_and_fetche
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
+
+    brokers: list[KafkaBroker] = []
+    committed_at_refetch: list[int | None] = []
 
     class DeadLetterBugOnce(BatchInboxConsumer):
         """A bug in the dead-letter path: one exception out of ``process_partition``, after
@@ -151,6 +163,7 @@ async def test_an_exception_escaping_a_batch_commits_what_was_settled_and_fetche
             if not self.raised:
                 self.raised += 1
                 raise RuntimeError("a bug outside the retry loop")
+            committed_at_refetch.append(await committed_offset(brokers[0], "test.escape_batch"))
             await super()._dead_letter(origin, dl)
 
     things = ["a", "b", "needs-permit", "c", "d"]
@@ -165,6 +178,7 @@ async def test_an_exception_escaping_a_batch_commits_what_was_settled_and_fetche
         on_outcome=lambda _, outcome: seen.update([outcome]),
     )
     async with running(kafka_bootstrap, consumer) as broker:
+        brokers.append(broker)
 
         async def all_settled_and_committed() -> bool:
             return (
@@ -176,6 +190,9 @@ async def test_an_exception_escaping_a_batch_commits_what_was_settled_and_fetche
     assert consumer.raised == 1
     (letter,) = await list_dead_letters(kafka_bootstrap, topic.dlq.name)
     assert letter.origin_offset == 2
+    # When the poison came again, "a" and "b" were committed, the poison was not (the
+    # consumer's position, 5, would have been).
+    assert committed_at_refetch == [2]
     # "a" and "b" were committed before the escape: fetched again from the poison on, they
     # were neither applied twice nor seen again.
     assert seen == Counter({Outcome.PROCESSED: 4, Outcome.DEAD_LETTERED: 1})
