@@ -102,7 +102,7 @@ class BatchInboxConsumer(BaseInboxConsumer):
         )
         self._handler = handler
 
-    async def process_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
+    async def _settle_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
         items: list[_Item] = []
         letters: list[tuple[Origin, DeadLetterError]] = []
         skipped: list[Origin] = []
@@ -185,7 +185,8 @@ class BatchInboxConsumer(BaseInboxConsumer):
         for i, item in enumerate(items):
             first.setdefault(item.delivered.meta.envelope.id, i)
         unique = [items[i] for i in first.values()]
-        async with self._pool.acquire() as conn, conn.transaction():
+        origin = items[0].origin
+        async with self._transaction(origin.topic, origin.partition) as conn:
             rows = await conn.fetch(
                 _INBOX_INSERT_MANY,
                 self.name,

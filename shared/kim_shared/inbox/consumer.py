@@ -33,8 +33,10 @@ the database commit and the offset commit redelivers the record and step 2 skips
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
@@ -48,6 +50,7 @@ from kim_shared.events.catalogue import catalogue as default_catalogue
 from kim_shared.events.envelope import CloudEvent, InvalidEnvelope
 from kim_shared.inbox.deadletter import Origin, dead_letter
 from kim_shared.inbox.errors import PermanentError, Retry, classify
+from kim_shared.inbox.lease import ConnectionLease
 from kim_shared.kafka import Producer
 from kim_shared.logging import traced
 
@@ -170,6 +173,7 @@ class BaseInboxConsumer:
         self._retry = retry or RetryPolicy()
         self._after_commit = after_commit  # test hook: crash between commit and offset
         self._on_outcome = on_outcome
+        self._leases: dict[tuple[str, int], ConnectionLease] = {}
 
     @property
     def topics(self) -> list[str]:
@@ -178,8 +182,34 @@ class BaseInboxConsumer:
     async def process_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
         """Settle ``origins`` (one partition's records of a batch, in offset order), marking
         each settled record in ``progress``. An exception escaping it is a bug; the records
-        it left pending are fetched again."""
+        it left pending are fetched again. The partition's transactions share one pooled
+        connection (:mod:`kim_shared.inbox.lease`)."""
+        if not origins:
+            return
+        key = (origins[0].topic, origins[0].partition)
+        lease = self._leases[key] = ConnectionLease(self._pool)
+        try:
+            await self._settle_partition(origins, progress)
+        finally:
+            del self._leases[key]
+            try:
+                await lease.release()
+            except Exception as exc:  # the pool terminated it; every record is settled
+                log.warning("%s: could not give a connection back: %r", self.name, exc)
+
+    async def _settle_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
         raise NotImplementedError
+
+    def _transaction(self, topic: str, partition: int) -> AbstractAsyncContextManager[Connection]:
+        """A transaction for a record of ``partition``: on the partition's leased connection
+        inside :meth:`process_partition`, else on one acquired for it."""
+        lease = self._leases.get((topic, partition))
+        return lease.transaction() if lease is not None else self._pooled_transaction()
+
+    @contextlib.asynccontextmanager
+    async def _pooled_transaction(self) -> AsyncIterator[Connection]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield conn
 
     def _delivered(self, origin: Origin) -> Delivered | None:
         """The record as an event this consumer applies; None for a known type it does not
@@ -313,7 +343,7 @@ class InboxConsumer(BaseInboxConsumer):
         )
         self._handlers = {model.event_type: h for model, h in handlers.items()}
 
-    async def process_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
+    async def _settle_partition(self, origins: Sequence[Origin], progress: Progress) -> None:
         for origin in origins:
             await self.process(origin)
             progress.settle((origin.offset,))
@@ -342,7 +372,7 @@ class InboxConsumer(BaseInboxConsumer):
 
     async def _apply(self, handler: Handler, delivered: Delivered) -> Outcome:
         meta = delivered.meta
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._transaction(meta.topic, meta.partition) as conn:
             fresh = await conn.fetchval(
                 _INBOX_INSERT,
                 self.name,

@@ -7,8 +7,9 @@ batch subscriber (``batch=True``, up to ``max_records`` records per fetch) with
 
 1. groups the records by partition (offset order kept) and hands each partition's records to
    :meth:`~kim_shared.inbox.consumer.BaseInboxConsumer.process_partition`. Partitions run
-   concurrently, each in its own transactions; the records of one partition are settled one
-   after the other, so the order per key (one key, one partition) holds;
+   concurrently (up to ``concurrency`` at a time), each in its own transactions; the records
+   of one partition are settled one after the other, so the order per key (one key, one
+   partition) holds;
 2. once every partition is done, commits the batch's offsets in one request, per partition
    and explicitly: the offset after the last *settled* record. Never the consumer's
    position, which is already past everything fetched (and more, prefetched);
@@ -53,6 +54,11 @@ log = logging.getLogger(__name__)
 
 MAX_RECORDS = 1000
 """Records per fetched batch (all partitions together): one offset commit per batch."""
+
+CONCURRENCY = 4
+"""Partitions of a batch settled at the same time. Each holds a pooled connection while it
+works (:mod:`kim_shared.inbox.lease`); a group reading a dozen partitions must leave the
+service's pool (10 connections by default) to its HTTP requests and relay too."""
 
 BATCH_TIMEOUT_MS = 50
 """How long a fetch waits for records; FastStream sleeps as long again after an empty one,
@@ -123,12 +129,16 @@ def _origin(record: Record) -> Origin:
 
 
 async def _settle(
-    consumer: BaseInboxConsumer, partition: TopicPartition, records: Sequence[Record]
+    consumer: BaseInboxConsumer,
+    partition: TopicPartition,
+    records: Sequence[Record],
+    limit: asyncio.Semaphore,
 ) -> _Settled:
     origins = [_origin(r) for r in records]
     progress = Progress([o.offset for o in origins])
     try:
-        await consumer.process_partition(origins, progress)
+        async with limit:
+            await consumer.process_partition(origins, progress)
     except Exception:
         pending = progress.first_pending()
         log.exception(
@@ -150,9 +160,11 @@ def subscribe(
     escape_backoff_s: float = 0.5,
     max_records: int = MAX_RECORDS,
     batch_timeout_ms: int = BATCH_TIMEOUT_MS,
+    concurrency: int = CONCURRENCY,
 ) -> Any:
     """Register ``consumer`` on ``broker`` (before ``broker.start()``)."""
     backoff = _Backoff(initial_s=escape_backoff_s)
+    limit = asyncio.Semaphore(concurrency)
 
     async def handle(message: KafkaMessage) -> None:
         records = message.raw_message
@@ -162,7 +174,7 @@ def subscribe(
             tp = TopicPartition(record.topic, record.partition)
             by_partition.setdefault(tp, []).append(record)
         settled = await asyncio.gather(
-            *(_settle(consumer, tp, rs) for tp, rs in by_partition.items())
+            *(_settle(consumer, tp, rs, limit) for tp, rs in by_partition.items())
         )
 
         kafka: Any = message.consumer  # the subscriber's AIOKafkaConsumer
