@@ -56,7 +56,7 @@ from kim_shared.logging import traced
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Item:
     origin: Origin
     delivered: Delivered

@@ -12,7 +12,8 @@ batch subscriber (``batch=True``, up to ``max_records`` records per fetch) with
    partition) holds;
 2. once every partition is done, commits the batch's offsets in one request, per partition
    and explicitly: the offset after the last *settled* record. Never the consumer's
-   position, which is already past everything fetched (and more, prefetched);
+   position, which is already past everything fetched (and more, prefetched). The commit
+   lands while the next batch is applied (:class:`_Committer`);
 3. for a partition where something escaped the consumer (a bug), commits only its settled
    prefix, seeks it back to its first pending record and backs off before fetching again.
 
@@ -79,6 +80,41 @@ class _Backoff:
 
     def reset(self) -> None:
         self.current_s = 0.0
+
+
+class _Committer:
+    """Offset commits in the background, one at a time and in order.
+
+    A commit is a broker round trip: awaited before the next fetch, it left the consumer
+    idle once per batch (a tenth of the batched path's time here). A batch's commit is sent
+    once its records are settled and lands while the next batch is applied; the next commit
+    waits for it first, so commits never overtake each other. A crash before it lands only
+    redelivers records the inbox skips, exactly as a crash just before an awaited commit.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+
+    async def commit(self, kafka: Any, offsets: dict[TopicPartition, int]) -> None:
+        await self.flush()
+        self._task = asyncio.create_task(self._commit(kafka, offsets), name=f"{self._name}-commit")
+
+    async def flush(self) -> None:
+        """Wait until the last commit sent has landed (or failed)."""
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+
+    async def _commit(self, kafka: Any, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await kafka.commit(offsets)
+        except KafkaError as exc:
+            # The effects are committed; the next commit (or a redelivery the inbox skips)
+            # covers them.
+            log.warning("%s: offset commit failed, will be retried: %r", self._name, exc)
+        except Exception:
+            log.exception("%s: offset commit failed", self._name)
 
 
 @dataclass(frozen=True)
@@ -165,34 +201,37 @@ def subscribe(
     """Register ``consumer`` on ``broker`` (before ``broker.start()``)."""
     backoff = _Backoff(initial_s=escape_backoff_s)
     limit = asyncio.Semaphore(concurrency)
+    committer = _Committer(consumer.name)
 
     async def handle(message: KafkaMessage) -> None:
         records = message.raw_message
         assert isinstance(records, tuple)
-        by_partition: dict[TopicPartition, list[Record]] = {}
+        by_partition: dict[tuple[str, int], list[Record]] = {}
         for record in records:
-            tp = TopicPartition(record.topic, record.partition)
-            by_partition.setdefault(tp, []).append(record)
+            key = (record.topic, record.partition)
+            group = by_partition.get(key)
+            if group is None:
+                by_partition[key] = [record]
+            else:
+                group.append(record)
         settled = await asyncio.gather(
-            *(_settle(consumer, tp, rs, limit) for tp, rs in by_partition.items())
+            *(
+                _settle(consumer, TopicPartition(*key), rs, limit)
+                for key, rs in by_partition.items()
+            )
         )
 
         kafka: Any = message.consumer  # the subscriber's AIOKafkaConsumer
         assigned = kafka.assignment()  # a rebalance may have taken partitions meanwhile
         offsets = {s.partition: s.commit for s in settled if s.commit is not None}
         offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
-        if offsets:
-            try:
-                await kafka.commit(offsets)
-            except KafkaError as exc:
-                # The effects are committed; the next commit (or a redelivery the inbox
-                # skips) covers them.
-                log.warning("%s: offset commit failed, will be retried: %r", consumer.name, exc)
-
         escaped = [s for s in settled if s.escaped_at is not None]
+        if offsets:
+            await committer.commit(kafka, offsets)
         if not escaped:
             backoff.reset()
             return
+        await committer.flush()  # what was settled is committed before anything is fetched again
         for s in escaped:
             if s.partition in assigned:  # the next fetch starts at the first pending record
                 kafka.seek(s.partition, s.escaped_at)
