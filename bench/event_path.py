@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -173,13 +174,25 @@ async def fill(bootstrap: str, topic: TopicSpec, n: int) -> None:
         await producer.stop()
 
 
-async def _database(setup: Setup, name: str) -> asyncpg.Pool:
-    dsn = await create_database(setup.postgres_url, f"bench_{name}_{uuid.uuid4().hex[:6]}")
+@contextlib.asynccontextmanager
+async def _database(setup: Setup, name: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a new database with the kit's tables and ``bench_activity``, dropped after
+    (so that no later case shares the server with its autovacuum)."""
+    database = f"bench_{name}_{uuid.uuid4().hex[:6]}"
+    dsn = await create_database(setup.postgres_url, database)
     pool = await create_pool(dsn, min_size=2, max_size=10)
-    async with pool.acquire() as conn:
-        await apply_migrations(conn, "bench", None)
-        await conn.execute(TABLES)
-    return pool
+    try:
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, "bench", None)
+            await conn.execute(TABLES)
+        yield pool
+    finally:
+        await pool.close()
+        admin = await asyncpg.connect(setup.postgres_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 # --- raw loops ----------------------------------------------------------------------------------
@@ -245,37 +258,36 @@ async def _apply_many(conn: Connection, group: str, batch: Sequence[_Parsed]) ->
 
 async def _raw(setup: Setup, topic: TopicSpec, case: str, batched: bool) -> Result:
     n = setup.sizes[topic.name]
-    pool = await _database(setup, case.replace("-", "_"))
     group = f"bench.{case}.{uuid.uuid4().hex[:6]}"
-    consumer = AIOKafkaConsumer(
-        topic.name,
-        bootstrap_servers=setup.bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    done, started = 0, 0.0
-    try:
-        while done < n:
-            fetched = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
-            if not fetched:
-                continue
-            started = started or time.perf_counter()
-            for records in fetched.values():
-                parsed = [_parse(r) for r in records]
-                async with pool.acquire() as conn:
-                    if batched:
-                        await _apply_many(conn, group, parsed)
-                    else:
-                        for p in parsed:
-                            await _apply_one(conn, group, p)
-                done += len(parsed)
-            elapsed = time.perf_counter() - started
-            await consumer.commit()
-    finally:
-        await consumer.stop()
-        await pool.close()
+    async with _database(setup, case.replace("-", "_")) as pool:
+        consumer = AIOKafkaConsumer(
+            topic.name,
+            bootstrap_servers=setup.bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        done, started = 0, 0.0
+        try:
+            while done < n:
+                fetched = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
+                if not fetched:
+                    continue
+                started = started or time.perf_counter()
+                for records in fetched.values():
+                    parsed = [_parse(r) for r in records]
+                    async with pool.acquire() as conn:
+                        if batched:
+                            await _apply_many(conn, group, parsed)
+                        else:
+                            for p in parsed:
+                                await _apply_one(conn, group, p)
+                    done += len(parsed)
+                elapsed = time.perf_counter() - started
+                await consumer.commit()
+        finally:
+            await consumer.stop()
     return Result(case, n, elapsed)
 
 
@@ -332,20 +344,19 @@ async def _run_kit(
 ) -> Result:
     n = setup.sizes[topic.name]
     ActivityHappened.topic = topic
-    pool = await _database(setup, case.replace("-", "_"))
-    producer = Producer(setup.bootstrap)  # for dead letters (none expected)
-    await producer.start()
-    clock = _Clock(n)
-    consumer = build(f"bench.{case}.{uuid.uuid4().hex[:6]}", pool, producer, clock)
-    broker = KafkaBroker(setup.bootstrap, allow_auto_create_topics=False)
-    subscribe(broker, consumer)
-    await broker.start()
-    try:
-        await asyncio.wait_for(clock.all_done.wait(), timeout=600)
-    finally:
-        await broker.stop()
-        await producer.stop()
-        await pool.close()
+    async with _database(setup, case.replace("-", "_")) as pool:
+        producer = Producer(setup.bootstrap)  # for dead letters (none expected)
+        await producer.start()
+        clock = _Clock(n)
+        consumer = build(f"bench.{case}.{uuid.uuid4().hex[:6]}", pool, producer, clock)
+        broker = KafkaBroker(setup.bootstrap, allow_auto_create_topics=False)
+        subscribe(broker, consumer)
+        await broker.start()
+        try:
+            await asyncio.wait_for(clock.all_done.wait(), timeout=600)
+        finally:
+            await broker.stop()
+            await producer.stop()
     return Result(case, n, clock.finished - clock.started)
 
 
