@@ -149,7 +149,8 @@ class DeadLetterError(Exception):
 
 class BaseInboxConsumer:
     """What both handler shapes share: parsing a record, the retry loop, dead letters and
-    outcome reporting. Subclasses apply records in :meth:`process_partition`."""
+    outcome reporting, one leased connection per partition. Subclasses settle a partition's
+    records in :meth:`_settle_partition`."""
 
     def __init__(
         self,
