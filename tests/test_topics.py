@@ -4,13 +4,14 @@ rebuilt reads a topic that loses records (DESIGN §3)."""
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 
 from kim_shared.events.base import Event
 from kim_shared.events.catalogue import EVENT_MODELS
 from kim_shared.events.topics import CATALOGUE, REGISTRY_KIM, TopicSpec
+from kim_shared.inbox import BatchInboxConsumer, InboxConsumer
 from kim_shared.service import ConsumerSpec, ServiceSpec
 
 SPECS: list[ServiceSpec] = [ep.load() for ep in entry_points(group="kim.services")]
@@ -70,7 +71,12 @@ def test_a_consumer_has_either_per_event_handlers_or_one_batch_handler() -> None
     batch = ConsumerSpec("test.batch", batch=_batch, events=(_Fact,))
     assert batch.models == (_Fact,)
     assert batch.topics == [REGISTRY_KIM]
-    assert set(batch.per_event_handlers()) == {_Fact}
+    # The kit builds the consumer of the shape given (pool and producer are only stored).
+    consumer = batch.inbox_consumer(cast(Any, None), cast(Any, None))
+    assert isinstance(consumer, BatchInboxConsumer)
+    assert consumer.topics == [REGISTRY_KIM.name]
+    per_event = ConsumerSpec("test.per_event", {_Fact: _noop})
+    assert type(per_event.inbox_consumer(cast(Any, None), cast(Any, None))) is InboxConsumer
     with pytest.raises(ValueError, match="either per-event handlers or a batch handler"):
         ConsumerSpec("test.both", {_Fact: _noop}, batch=_batch, events=(_Fact,))
     with pytest.raises(ValueError, match="either per-event handlers or a batch handler"):

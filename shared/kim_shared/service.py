@@ -40,8 +40,15 @@ from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
 from kim_shared.http.openapi import install_openapi
-from kim_shared.inbox import BatchHandler, Handler, InboxConsumer, Outcome, subscribe
-from kim_shared.inbox.consumer import one_at_a_time
+from kim_shared.inbox import (
+    BaseInboxConsumer,
+    BatchHandler,
+    BatchInboxConsumer,
+    Handler,
+    InboxConsumer,
+    Outcome,
+    subscribe,
+)
 from kim_shared.inbox.lag import consumer_lag
 from kim_shared.logging import configure_logging
 from kim_shared.outbox import EventSource, OutboxRelay
@@ -97,12 +104,20 @@ class ConsumerSpec:
     def topics(self) -> list[TopicSpec]:
         return sorted({m.topic for m in self.models}, key=lambda t: t.name)
 
-    def per_event_handlers(self) -> Mapping[type[Event], Handler]:
-        """Handlers by type (a batch handler applied one event at a time)."""
-        if self.batch is None:
-            return self.handlers
-        one = one_at_a_time(self.batch)
-        return dict.fromkeys(self.events, one)
+    def inbox_consumer(
+        self,
+        pool: asyncpg.Pool,
+        producer: Producer,
+        *,
+        on_outcome: Callable[[str, Outcome], None] | None = None,
+    ) -> BaseInboxConsumer:
+        """The inbox consumer of this group: a transaction per event for per-event handlers,
+        per partition's batch for a batch handler."""
+        if self.batch is not None:
+            return BatchInboxConsumer(
+                self.name, pool, producer, self.batch, self.events, on_outcome=on_outcome
+            )
+        return InboxConsumer(self.name, pool, producer, self.handlers, on_outcome=on_outcome)
 
 
 @dataclass(frozen=True)
@@ -306,9 +321,7 @@ async def _start(
         logger=logging.getLogger(f"kim.{spec.name}.broker"),
     )
     for c in spec.every_consumer:
-        consumer = InboxConsumer(
-            c.name, pool, producer, c.per_event_handlers(), on_outcome=counter(c.name)
-        )
+        consumer = c.inbox_consumer(pool, producer, on_outcome=counter(c.name))
         subscribe(broker, consumer, description=c.description)
     consumers = asyncio.create_task(_start_consumers(broker), name=f"{spec.name}-consumers")
 

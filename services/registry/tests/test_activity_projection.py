@@ -228,3 +228,51 @@ async def test_unknown_kim_is_dead_lettered_and_a_listing_without_kim_ignored(
     )
     listing_dlq = await list_dead_letters(kafka_bootstrap, f"{ListingPublished.topic.name}.dlq")
     assert all(d.event_id != str(orphan_ce.id) for d in listing_dlq)
+
+
+async def test_a_batch_with_an_unknown_kim_in_the_middle_dead_letters_only_that_fact(
+    runtime: Runtime, ponorogo: ImportResult, http: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    kim_id = await insert_kim(runtime)
+    stranger = uuid.uuid4()
+    t0 = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    facts = [
+        ArticlePublished(
+            article_id=uuid.uuid4(),
+            kim_id=stranger if i == 7 else kim_id,
+            village_code=VILLAGE,
+            title=f"Berita {i}",
+            published_at=t0 + timedelta(minutes=i),
+        )
+        for i in range(15)
+    ]
+    topic = ArticlePublished.topic.name
+    before = await outcomes(http, topic)
+    # One send on one key: one partition, one fetched batch, one transaction that fails.
+    envelopes = [envelope(f, EventSource("content")) for f in facts]
+    await runtime.producer.send_all(
+        OutgoingRecord(topic, b"one-key", ce.to_bytes()) for ce in envelopes
+    )
+    good = [ce.id for i, ce in enumerate(envelopes) if i != 7]
+    await eventually(lambda: processed(runtime, *good), what="the facts around the bad one")
+
+    async def dead_lettered() -> bool:
+        letters = await list_dead_letters(kafka_bootstrap, f"{topic}.dlq")
+        return any(d.event_id == str(envelopes[7].id) for d in letters)
+
+    await eventually(dead_lettered, what="the unknown KIM's fact in the DLQ")
+    [letter] = [
+        d
+        for d in await list_dead_letters(kafka_bootstrap, f"{topic}.dlq")
+        if d.event_id == str(envelopes[7].id)
+    ]
+    assert letter.error_type == "permanent_error"
+    assert str(stranger) in letter.error
+    assert [at for _, _, at in await activity(runtime, kim_id)] == [
+        t0 + timedelta(minutes=i) for i in range(15) if i != 7
+    ]
+    after = await outcomes(http, topic)
+    assert {k: after[k] - before.get(k, 0) for k in after} == {
+        "processed": 14,
+        "dead_lettered": 1,
+    }

@@ -1,6 +1,8 @@
-"""Idempotent consumers: inbox dedupe, retry with backoff, dead letters."""
+"""Idempotent consumers: inbox dedupe, retry with backoff, dead letters, batches."""
 
+from kim_shared.inbox.batch import BatchInboxConsumer
 from kim_shared.inbox.consumer import (
+    BaseInboxConsumer,
     BatchHandler,
     Delivered,
     EventMeta,
@@ -12,7 +14,9 @@ from kim_shared.inbox.errors import PermanentError
 from kim_shared.inbox.subscribe import subscribe
 
 __all__ = [
+    "BaseInboxConsumer",
     "BatchHandler",
+    "BatchInboxConsumer",
     "Delivered",
     "EventMeta",
     "Handler",

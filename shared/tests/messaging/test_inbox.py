@@ -13,68 +13,39 @@ import pytest
 
 from kim_devstack.testing import eventually
 from kim_shared.dlq import list_dead_letters, replay_dead_letters
-from kim_shared.events.topics import TopicSpec
 from kim_shared.inbox import InboxConsumer, Outcome
 from kim_shared.inbox.consumer import RetryPolicy
 from kim_shared.inbox.lag import consumer_lag
-from kim_shared.kafka import OutgoingRecord, Producer
 from kim_shared.outbox.store import envelope
 
 from .crash_consumer import CRASH_CODE
-from .support import EFFECTS_DDL, SOURCE, ThingBase, record_effect, running, thing_model
+from .support import (
+    SOURCE,
+    Outcomes,
+    ThingBase,
+    effects,
+    event_bytes,
+    inbox_consumer,
+    record_effect,
+    record_of,
+    running,
+    thing_model,
+)
 
 pytestmark = pytest.mark.integration
 TESTS_DIR = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-async def producer(kafka_bootstrap: str):
-    p = Producer(kafka_bootstrap)
-    await p.start()
-    yield p
-    await p.stop()
-
-
-@pytest.fixture
-async def effects_pool(kit_pool):
-    await kit_pool.execute(EFFECTS_DDL)
-    return kit_pool
-
-
-def record_of(topic: TopicSpec, value: bytes, key: str = "k") -> OutgoingRecord:
-    return OutgoingRecord(topic=topic.name, key=key.encode(), value=value)
-
-
-def event_bytes(model: type[ThingBase], thing_id: str, seq: int) -> bytes:
-    return envelope(model(thing_id=thing_id, seq=seq), SOURCE).to_bytes()
-
-
-class Outcomes:
-    def __init__(self) -> None:
-        self.counts: Counter[Outcome] = Counter()
-
-    def __call__(self, topic: str, outcome: Outcome) -> None:
-        self.counts[outcome] += 1
-
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-async def effects(pool) -> list[tuple[str, int]]:
-    rows = await pool.fetch("SELECT thing_id, seq FROM effects ORDER BY seq")
-    return [(r["thing_id"], r["seq"]) for r in rows]
-
-
 async def test_same_event_delivered_many_times_has_one_effect(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic()
     Thing = thing_model(topic)
     value = event_bytes(Thing, "a", 1)
     await producer.send_all([record_of(topic, value)] * 5)
     seen = Outcomes()
-    consumer = InboxConsumer(
-        "test.dedupe", effects_pool, producer, {Thing: record_effect}, on_outcome=seen
+    consumer = inbox_consumer(
+        shape, "test.dedupe", effects_pool, producer, {Thing: record_effect}, on_outcome=seen
     )
     async with running(kafka_bootstrap, consumer):
 
@@ -127,7 +98,7 @@ async def test_consumer_killed_after_db_commit_redelivers_without_second_effect(
 
 
 async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -149,7 +120,9 @@ async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
     )
     seen = Outcomes()
     group = "test.dlq"
-    consumer = InboxConsumer(group, effects_pool, producer, {Thing: record_effect}, on_outcome=seen)
+    consumer = inbox_consumer(
+        shape, group, effects_pool, producer, {Thing: record_effect}, on_outcome=seen
+    )
     async with running(kafka_bootstrap, consumer):
 
         async def all_seen() -> bool:
@@ -196,7 +169,7 @@ async def test_bad_events_are_dead_lettered_and_the_partition_moves_on(
 
 
 async def test_unhandled_known_type_is_skipped_not_dead_lettered(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -214,7 +187,8 @@ async def test_unhandled_known_type_is_skipped_not_dead_lettered(
         ]
     )
     seen = Outcomes()
-    consumer = InboxConsumer(
+    consumer = inbox_consumer(
+        shape,
         "test.skip",
         effects_pool,
         producer,
@@ -233,7 +207,7 @@ async def test_unhandled_known_type_is_skipped_not_dead_lettered(
 
 
 async def test_database_outage_loses_nothing_and_dead_letters_nothing(
-    stack, effects_pool, producer, new_topic, kafka_bootstrap
+    shape, stack, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     if stack.postgres is None:
         pytest.fail("this test stops and restarts PostgreSQL: run it on the local stack")
@@ -241,7 +215,8 @@ async def test_database_outage_loses_nothing_and_dead_letters_nothing(
     Thing = thing_model(topic)
     n = 60
     seen = Outcomes()
-    consumer = InboxConsumer(
+    consumer = inbox_consumer(
+        shape,
         "test.outage",
         effects_pool,
         producer,
@@ -292,6 +267,7 @@ async def test_consumer_lag_counts_uncommitted_messages(
         await release.get()
         await record_effect(conn, event, meta)
 
+    # One send: the three records come in one fetched batch.
     await producer.send_all([record_of(topic, event_bytes(Thing, "a", i)) for i in range(3)])
     consumer = InboxConsumer("test.lag", effects_pool, producer, {Thing: one_at_a_time})
     async with running(kafka_bootstrap, consumer) as broker:
@@ -299,17 +275,28 @@ async def test_consumer_lag_counts_uncommitted_messages(
         async def lag() -> list[tuple[str, str, int]]:
             return [(p.group, p.topic, p.lag) for p in await consumer_lag(broker)]
 
-        # The handler holds a record: it has been fetched, so only the commit counts.
-        assert await asyncio.wait_for(entered.get(), 30) == 0
-        assert await lag() == [("test.lag", topic.name, 3)]
-        release.put_nowait(None)
-        assert await asyncio.wait_for(entered.get(), 30) == 1
-        assert await lag() == [("test.lag", topic.name, 2)]  # the first one is committed
-        release.put_nowait(None)
-        release.put_nowait(None)
-
         async def caught_up() -> bool:
             return await lag() == [("test.lag", topic.name, 0)]
 
-        await eventually(caught_up, what="lag 0 once everything is committed")
-    assert len(await effects(effects_pool)) == 3
+        # The handler holds a record: all three have been fetched, so only commits count.
+        assert await asyncio.wait_for(entered.get(), 30) == 0
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        # The first one is applied, but the batch's offsets are committed once, at its end.
+        assert await asyncio.wait_for(entered.get(), 30) == 1
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        assert await asyncio.wait_for(entered.get(), 30) == 2
+        assert await lag() == [("test.lag", topic.name, 3)]
+        release.put_nowait(None)
+        await eventually(caught_up, what="lag 0 once the batch is committed")
+
+        # A second batch: the first one's commit stands, the new records count.
+        await producer.send_all([record_of(topic, event_bytes(Thing, "a", i)) for i in (3, 4)])
+        assert await asyncio.wait_for(entered.get(), 30) == 3
+        assert await lag() == [("test.lag", topic.name, 2)]
+        release.put_nowait(None)
+        assert await asyncio.wait_for(entered.get(), 30) == 4
+        release.put_nowait(None)
+        await eventually(caught_up, what="lag 0 once the second batch is committed")
+    assert len(await effects(effects_pool)) == 5

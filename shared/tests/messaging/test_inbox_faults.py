@@ -8,35 +8,30 @@ from collections import Counter
 
 import asyncpg
 import pytest
+from faststream.kafka import KafkaBroker
 
 from kim_devstack.testing import eventually
 from kim_shared.db import Connection
 from kim_shared.dlq import DeadLetter, list_dead_letters
 from kim_shared.events.topics import TopicSpec
-from kim_shared.inbox import EventMeta, InboxConsumer, Outcome
-from kim_shared.inbox.consumer import RetryPolicy
+from kim_shared.inbox import BatchInboxConsumer, EventMeta, InboxConsumer, Outcome
+from kim_shared.inbox.consumer import DeadLetterError, RetryPolicy
 from kim_shared.inbox.deadletter import Origin, dlq_meta
-from kim_shared.kafka import OutgoingRecord, Producer
+from kim_shared.kafka import OutgoingRecord
 
-from .support import EFFECTS_DDL, SOURCE, ThingBase, record_effect, running, thing_model
+from .support import (
+    SOURCE,
+    ThingBase,
+    inbox_consumer,
+    record_effect,
+    record_effects,
+    running,
+    thing_model,
+)
 
 pytestmark = pytest.mark.integration
 
 FAST = RetryPolicy(initial_backoff_s=0.01, max_backoff_s=0.05, max_attempts=3)
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str):
-    p = Producer(kafka_bootstrap)
-    await p.start()
-    yield p
-    await p.stop()
-
-
-@pytest.fixture
-async def effects_pool(kit_pool):
-    await kit_pool.execute(EFFECTS_DDL)
-    return kit_pool
 
 
 def good(topic: TopicSpec, thing_id: str, seq: int) -> OutgoingRecord:
@@ -73,7 +68,7 @@ async def committed_offset(broker, group: str) -> int | None:
 
 
 async def test_records_faststream_cannot_parse_are_dead_lettered_or_applied_never_skipped(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -89,7 +84,9 @@ async def test_records_faststream_cannot_parse_are_dead_lettered_or_applied_neve
             good(topic, "after", 2),
         ]
     )
-    consumer = InboxConsumer("test.unparseable", effects_pool, producer, {Thing: record_effect})
+    consumer = inbox_consumer(
+        shape, "test.unparseable", effects_pool, producer, {Thing: record_effect}
+    )
     async with running(kafka_bootstrap, consumer):
         letters = await dead_letters(kafka_bootstrap, topic, 3)
 
@@ -113,20 +110,26 @@ async def test_an_exception_escaping_the_consumer_does_not_skip_the_record(
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
 
+    brokers: list[KafkaBroker] = []
+    committed_at_refetch: list[int | None] = []
+
     class BuggyOnce(InboxConsumer):
         """A bug that lets one exception out of ``process`` for the first record."""
 
         raised = 0
 
         async def process(self, origin: Origin) -> Outcome:
-            if origin.offset == 0 and not self.raised:
-                self.raised += 1
-                raise RuntimeError("a bug outside the retry loop")
+            if origin.offset == 0:
+                if not self.raised:
+                    self.raised += 1
+                    raise RuntimeError("a bug outside the retry loop")
+                committed_at_refetch.append(await committed_offset(brokers[0], "test.escape"))
             return await super().process(origin)
 
     await producer.send_all([good(topic, "first", 1), good(topic, "second", 2)])
     consumer = BuggyOnce("test.escape", effects_pool, producer, {Thing: record_effect})
     async with running(kafka_bootstrap, consumer) as broker:
+        brokers.append(broker)
 
         async def both_applied_and_committed() -> bool:
             return (
@@ -136,7 +139,63 @@ async def test_an_exception_escaping_the_consumer_does_not_skip_the_record(
 
         await eventually(both_applied_and_committed, what="the record that escaped, then the next")
     assert consumer.raised == 1
+    # Nothing was committed past the record that escaped (not the consumer's position, 2).
+    assert committed_at_refetch == [None]
     assert await list_dead_letters(kafka_bootstrap, topic.dlq.name) == []
+
+
+async def test_an_exception_escaping_a_batch_commits_what_was_settled_and_fetches_the_rest(
+    effects_pool, producer, new_topic, kafka_bootstrap
+):
+    topic = await new_topic(partitions=1)
+    Thing = thing_model(topic)
+
+    brokers: list[KafkaBroker] = []
+    committed_at_refetch: list[int | None] = []
+
+    class DeadLetterBugOnce(BatchInboxConsumer):
+        """A bug in the dead-letter path: one exception out of ``process_partition``, after
+        the records before the poison were committed."""
+
+        raised = 0
+
+        async def _dead_letter(self, origin: Origin, dl: DeadLetterError) -> None:
+            if not self.raised:
+                self.raised += 1
+                raise RuntimeError("a bug outside the retry loop")
+            committed_at_refetch.append(await committed_offset(brokers[0], "test.escape_batch"))
+            await super()._dead_letter(origin, dl)
+
+    things = ["a", "b", "needs-permit", "c", "d"]
+    await producer.send_all([good(topic, t, i) for i, t in enumerate(things)])
+    seen: Counter[Outcome] = Counter()
+    consumer = DeadLetterBugOnce(
+        "test.escape_batch",
+        effects_pool,
+        producer,
+        record_effects,
+        (Thing,),
+        on_outcome=lambda _, outcome: seen.update([outcome]),
+    )
+    async with running(kafka_bootstrap, consumer) as broker:
+        brokers.append(broker)
+
+        async def all_settled_and_committed() -> bool:
+            return (
+                await effects(effects_pool) == [("a", 0), ("b", 1), ("c", 3), ("d", 4)]
+                and await committed_offset(broker, "test.escape_batch") == 5
+            )
+
+        await eventually(all_settled_and_committed, what="the records after the escape")
+    assert consumer.raised == 1
+    (letter,) = await list_dead_letters(kafka_bootstrap, topic.dlq.name)
+    assert letter.origin_offset == 2
+    # When the poison came again, "a" and "b" were committed, the poison was not (the
+    # consumer's position, 5, would have been).
+    assert committed_at_refetch == [2]
+    # "a" and "b" were committed before the escape: fetched again from the poison on, they
+    # were neither applied twice nor seen again.
+    assert seen == Counter({Outcome.PROCESSED: 4, Outcome.DEAD_LETTERED: 1})
 
 
 # --- how often each kind of handler failure is retried -----------------------------------
@@ -148,7 +207,7 @@ class Calls:
 
 
 async def test_a_value_the_driver_refuses_is_dead_lettered_at_once(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -161,8 +220,8 @@ async def test_a_value_the_driver_refuses_is_dead_lettered_at_once(
         await record_effect(conn, event, meta)
 
     await producer.send_all([good(topic, "big", 1), good(topic, "small", 2)])
-    consumer = InboxConsumer(
-        "test.dataerror", effects_pool, producer, {Thing: out_of_int4_range}, retry=FAST
+    consumer = inbox_consumer(
+        shape, "test.dataerror", effects_pool, producer, {Thing: out_of_int4_range}, retry=FAST
     )
     async with running(kafka_bootstrap, consumer):
         (letter,) = await dead_letters(kafka_bootstrap, topic, 1)
@@ -173,11 +232,13 @@ async def test_a_value_the_driver_refuses_is_dead_lettered_at_once(
         await eventually(moved_on, what="the partition to move on")
     assert letter.error_type == "DataError"
     assert dlq_meta(letter.record.headers)["attempts"] == "1"
-    assert calls.n == 2  # once for "big", once for "small": no retry of a permanent error
+    # No retry of a permanent error: once for "big", once for "small". A batch first tried
+    # both in one transaction (failing on "big"), then each alone.
+    assert calls.n == (2 if shape == "per_event" else 3)
 
 
 async def test_a_statement_timeout_is_retried_up_to_the_bound_then_dead_lettered(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -191,8 +252,8 @@ async def test_a_statement_timeout_is_retried_up_to_the_bound_then_dead_lettered
         await record_effect(conn, event, meta)
 
     await producer.send_all([good(topic, "slow", 1), good(topic, "quick", 2)])
-    consumer = InboxConsumer(
-        "test.timeout", effects_pool, producer, {Thing: slow_for_one}, retry=FAST
+    consumer = inbox_consumer(
+        shape, "test.timeout", effects_pool, producer, {Thing: slow_for_one}, retry=FAST
     )
     async with running(kafka_bootstrap, consumer):
         (letter,) = await dead_letters(kafka_bootstrap, topic, 1)
@@ -203,11 +264,14 @@ async def test_a_statement_timeout_is_retried_up_to_the_bound_then_dead_lettered
         await eventually(moved_on, what="the partition to move on")
     assert letter.error_type == "QueryCanceledError"
     assert dlq_meta(letter.record.headers)["attempts"] == str(FAST.max_attempts)
-    assert calls == Counter({"slow": FAST.max_attempts, "quick": 1})
+    # A batch first tried both in one transaction, which failed on "slow" before "quick" ran;
+    # alone, "slow" had its bounded attempts like a per-event record.
+    narrowing = 0 if shape == "per_event" else 1
+    assert calls == Counter({"slow": FAST.max_attempts + narrowing, "quick": 1})
 
 
 async def test_a_lost_database_connection_is_retried_past_the_bound(
-    effects_pool, producer, new_topic, kafka_bootstrap
+    shape, effects_pool, producer, new_topic, kafka_bootstrap
 ):
     topic = await new_topic(partitions=1)
     Thing = thing_model(topic)
@@ -221,8 +285,8 @@ async def test_a_lost_database_connection_is_retried_past_the_bound(
         await record_effect(conn, event, meta)
 
     await producer.send_all([good(topic, "a", 1)])
-    consumer = InboxConsumer(
-        "test.lost", effects_pool, producer, {Thing: connection_dies}, retry=FAST
+    consumer = inbox_consumer(
+        shape, "test.lost", effects_pool, producer, {Thing: connection_dies}, retry=FAST
     )
     async with running(kafka_bootstrap, consumer):
 

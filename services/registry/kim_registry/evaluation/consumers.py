@@ -15,19 +15,21 @@ from kim_shared.service import ConsumerSpec
 
 ACTIVITY = ConsumerSpec(
     name="registry.activity",
-    handlers={
-        ArticlePublished: handlers.article_published,
-        ArticleRejected: handlers.article_rejected,
-        ListingPublished: handlers.listing_published,
-        OrderCompleted: handlers.order_completed,
-        TrainingAttended: handlers.training_attended,
-        HelpRequestResolved: handlers.help_request_resolved,
-    },
+    batch=handlers.record_activity,
+    events=(
+        ArticlePublished,
+        ArticleRejected,
+        ListingPublished,
+        OrderCompleted,
+        TrainingAttended,
+        HelpRequestResolved,
+    ),
     description=(
         "Activity projection (kim_activity): articles published/rejected, listings published, "
         "orders completed, trainings attended, help requests resolved, per KIM. Feeds dormancy "
-        "suggestions and automatic evaluation metrics. An unknown KIM id is dead-lettered; a "
-        "listing or order without a KIM is ignored."
+        "suggestions and automatic evaluation metrics. Applied in batches (one transaction per "
+        "partition's batch). An unknown KIM id is dead-lettered; a listing or order without a "
+        "KIM is ignored."
     ),
     # Not rebuildable: it accumulates facts from topics that expire (30 days); the registry's
     # own database (backed up) is the record of past activity.

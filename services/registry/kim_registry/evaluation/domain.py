@@ -33,11 +33,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
+from uuid import UUID
 
 from kim_shared.errors import Issue
+from kim_shared.events.base import Event
+from kim_shared.events.types.activity import (
+    ArticlePublished,
+    ArticleRejected,
+    HelpRequestResolved,
+    ListingPublished,
+    OrderCompleted,
+    TrainingAttended,
+)
 
 ActivityKind = Literal[
     "article_published",
@@ -50,6 +60,71 @@ ActivityKind = Literal[
 ACTIVITY_KINDS: tuple[str, ...] = get_args(ActivityKind)
 LIFE_SIGNS: frozenset[str] = frozenset(ACTIVITY_KINDS) - {"article_rejected"}
 """Kinds that count as activity for dormancy and evaluation."""
+
+
+@dataclass(frozen=True)
+class ActivityFact:
+    """One row of the activity projection. Its key (kind, source, KIM) makes a republished
+    fact a no-op; several members at one training are one fact: the KIM attended it."""
+
+    kim_id: UUID
+    kind: ActivityKind
+    source_id: UUID
+    occurred_at: datetime
+
+
+def activity_fact(event: Event) -> ActivityFact | None:
+    """The fact an activity event records; None when it is about no KIM (a listing or an
+    order no KIM promotes is not a KIM's activity)."""
+    kim_id: UUID | None
+    kind: ActivityKind
+    match event:
+        case ArticlePublished():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "article_published",
+                event.article_id,
+                event.published_at,
+            )
+        case ArticleRejected():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "article_rejected",
+                event.article_id,
+                event.rejected_at,
+            )
+        case ListingPublished():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "listing_published",
+                event.listing_id,
+                event.published_at,
+            )
+        case OrderCompleted():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "order_completed",
+                event.order_id,
+                event.completed_at,
+            )
+        case TrainingAttended():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "training_attended",
+                event.training_id,
+                event.attended_at,
+            )
+        case HelpRequestResolved():
+            kim_id, kind, source_id, at = (
+                event.kim_id,
+                "request_resolved",
+                event.request_id,
+                event.resolved_at,
+            )
+        case _:
+            raise TypeError(f"not an activity event: {type(event).__name__}")
+    return None if kim_id is None else ActivityFact(kim_id, kind, source_id, at)
+
 
 Source = Literal["jury", "auto"]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")

@@ -8,9 +8,9 @@ connection and never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import asyncpg
@@ -24,6 +24,7 @@ from kim_registry.evaluation.domain import (
     Band,
     Criterion,
     Result,
+    activity_fact,
     band_issues,
     criteria_issues,
     evaluate,
@@ -35,68 +36,30 @@ from kim_shared.auth import Principal
 from kim_shared.db import Connection
 from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion, ensure_version
 from kim_shared.events.base import Event
-from kim_shared.events.types.activity import (
-    ArticlePublished,
-    ArticleRejected,
-    HelpRequestResolved,
-    ListingPublished,
-    OrderCompleted,
-    TrainingAttended,
-)
 from kim_shared.events.types.registry import KimEvaluated
-from kim_shared.inbox import EventMeta, PermanentError
+from kim_shared.inbox import Delivered, PermanentError
 from kim_shared.outbox import EventSource, add_many
 
 # --- activity facts (consumer registry.activity) ----------------------------------------
 
 
-async def _record(
-    conn: Connection,
-    meta: EventMeta,
-    kim_id: UUID | None,
-    kind: str,
-    source_id: UUID,
-    occurred_at: datetime,
-) -> None:
-    if kim_id is None:
-        return  # e.g. a listing no KIM promotes: not a KIM's activity
-    if not await repo.kim_exists(conn, kim_id):
-        # The registry owns KIM: an id it never issued is a bad reference, not a late arrival.
-        raise PermanentError(f"{meta.envelope.type} {meta.envelope.id}: unknown KIM {kim_id}")
-    await repo.record_activity(conn, kim_id, kind, source_id, occurred_at)
+async def record_activity(conn: Connection, delivered: Sequence[Delivered]) -> None:
+    """Project a batch of activity facts, set-based: one look-up of the KIM they name, one
+    insert (a fact already there is left as it is: a replay or a republished fact).
 
-
-async def article_published(conn: Connection, event: ArticlePublished, meta: EventMeta) -> None:
-    await _record(
-        conn, meta, event.kim_id, "article_published", event.article_id, event.published_at
-    )
-
-
-async def article_rejected(conn: Connection, event: ArticleRejected, meta: EventMeta) -> None:
-    await _record(conn, meta, event.kim_id, "article_rejected", event.article_id, event.rejected_at)
-
-
-async def listing_published(conn: Connection, event: ListingPublished, meta: EventMeta) -> None:
-    await _record(
-        conn, meta, event.kim_id, "listing_published", event.listing_id, event.published_at
-    )
-
-
-async def order_completed(conn: Connection, event: OrderCompleted, meta: EventMeta) -> None:
-    await _record(conn, meta, event.kim_id, "order_completed", event.order_id, event.completed_at)
-
-
-async def training_attended(conn: Connection, event: TrainingAttended, meta: EventMeta) -> None:
-    # Several members at one training count once: the fact is "the KIM attended it".
-    await _record(
-        conn, meta, event.kim_id, "training_attended", event.training_id, event.attended_at
-    )
-
-
-async def help_request_resolved(
-    conn: Connection, event: HelpRequestResolved, meta: EventMeta
-) -> None:
-    await _record(conn, meta, event.kim_id, "request_resolved", event.request_id, event.resolved_at)
+    The registry owns KIM: an id it never issued is a bad reference, not a late arrival.
+    Such a fact fails the batch with :class:`PermanentError`; the kit then narrows the batch
+    down until that event is alone and dead-letters it, and applies every other one.
+    """
+    facts = [(d, fact) for d in delivered if (fact := activity_fact(d.event)) is not None]
+    if not facts:
+        return
+    known = await repo.existing_kim(conn, {fact.kim_id for _, fact in facts})
+    for d, fact in facts:
+        if fact.kim_id not in known:
+            envelope = d.meta.envelope
+            raise PermanentError(f"{envelope.type} {envelope.id}: unknown KIM {fact.kim_id}")
+    await repo.record_activities(conn, [fact for _, fact in facts])
 
 
 # --- evaluation periods ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from kim_registry.access import sql_in_region
-from kim_registry.evaluation.domain import Result
+from kim_registry.evaluation.domain import ActivityFact, Result
 from kim_shared.db import Connection
 
 # --- KIM and regions (read-only here) -----------------------------------------------------
@@ -23,9 +23,10 @@ async def kim_ref(conn: Connection, kim_id: UUID) -> asyncpg.Record | None:
     )
 
 
-async def kim_exists(conn: Connection, kim_id: UUID) -> bool:
-    found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM kim WHERE id = $1)", kim_id)
-    return found
+async def existing_kim(conn: Connection, kim_ids: Collection[UUID]) -> set[UUID]:
+    """Those of ``kim_ids`` that name a KIM of the registry."""
+    rows = await conn.fetch("SELECT id FROM kim WHERE id = ANY($1::uuid[])", list(kim_ids))
+    return {r["id"] for r in rows}
 
 
 async def region_level(conn: Connection, code: str) -> int | None:
@@ -38,23 +39,27 @@ async def region_level(conn: Connection, code: str) -> int | None:
 # --- activity projection ------------------------------------------------------------------
 
 
-async def record_activity(
-    conn: Connection, kim_id: UUID, kind: str, source_id: UUID, occurred_at: datetime
-) -> bool:
-    """Store one fact; False when it was already there (a replay)."""
-    inserted: bool | None = await conn.fetchval(
-        """
-        INSERT INTO kim_activity (kim_id, kind, source_id, occurred_at)
-        VALUES ($1, $2, $3, $4)
-        ON CONFLICT (kind, source_id, kim_id) DO NOTHING
-        RETURNING true
-        """,
-        kim_id,
-        kind,
-        source_id,
-        occurred_at,
+_RECORD_ACTIVITIES = """
+INSERT INTO kim_activity (kim_id, kind, source_id, occurred_at)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[])
+ON CONFLICT (kind, source_id, kim_id) DO NOTHING
+"""
+
+
+async def record_activities(conn: Connection, facts: Sequence[ActivityFact]) -> None:
+    """Store facts, leaving those already there (replays, republished facts) as they are.
+
+    Rows go in key order, so two batches that share facts (two partitions, concurrently)
+    take their row locks in the same order and never deadlock each other.
+    """
+    rows = sorted(facts, key=lambda f: (f.kind, f.source_id, f.kim_id))
+    await conn.execute(
+        _RECORD_ACTIVITIES,
+        [f.kim_id for f in rows],
+        [f.kind for f in rows],
+        [f.source_id for f in rows],
+        [f.occurred_at for f in rows],
     )
-    return bool(inserted)
 
 
 _ACTIVITY_REPORT = """
