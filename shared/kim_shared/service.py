@@ -182,17 +182,23 @@ class Runtime:
     source: EventSource
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its thread
+# pool, a hop to a worker thread and back on every request for an attribute lookup.
+
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
-    return get_runtime(request).pool
+async def get_pool(request: Request) -> asyncpg.Pool:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.pool
 
 
-def get_source(request: Request) -> EventSource:
-    return get_runtime(request).source
+async def get_source(request: Request) -> EventSource:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.source
 
 
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]

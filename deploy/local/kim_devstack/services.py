@@ -33,6 +33,27 @@ class ServiceDef:
 
 SERVICE_NAMES = ("registry", "content", "marketplace", "mentoring")
 
+# How uvicorn runs a service (and the bench's bare app, for a fair comparison): uvloop and
+# httptools (uvicorn[standard]) named explicitly, so that a missing extra fails at start
+# instead of falling back to asyncio's loop and the pure-Python h11 parser.
+UVICORN_OPTIONS = ("--loop", "uvloop", "--http", "httptools", "--no-use-colors")
+
+
+def uvicorn_command(app: str, port: int, *, factory: bool = True) -> list[str]:
+    """``python -m uvicorn`` serving ``app`` (``module:attr``) on 127.0.0.1:``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        *(["--factory"] if factory else []),
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *UVICORN_OPTIONS,
+    ]
+
 
 def services_at(base_port: int = 8000) -> tuple[ServiceDef, ...]:
     """The four services on ``base_port + 1`` … ``base_port + 4`` (default 8001-8004)."""
@@ -44,18 +65,7 @@ class ServiceProcess:
         self.service = service
         self.log_file = log_dir / f"{service.name}.log"
         self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                service.module,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(service.port),
-                "--no-use-colors",
-            ],
+            uvicorn_command(service.module, service.port),
             env={**os.environ, **env},
             stdout=self.log_file.open("ab"),
             stderr=subprocess.STDOUT,
@@ -86,3 +96,8 @@ class ServiceProcess:
 
     def alive(self) -> bool:
         return self._proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The uvicorn process (it serves in the process itself: no workers)."""
+        return self._proc.pid

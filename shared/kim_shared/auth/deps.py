@@ -42,8 +42,8 @@ def verifier_of(app: Any) -> TokenVerifier:
     return verifier
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
-    """Dependency: the app's verifier."""
+async def get_token_verifier(request: Request) -> TokenVerifier:
+    """Dependency: the app's verifier (``async``: no hop to FastAPI's thread pool)."""
     return verifier_of(request.app)
 
 
