@@ -18,11 +18,12 @@ apt_install = { echo "Installing $(1) from Debian ..."; \
 		echo "$(1) is required: apt-get install $(1) (as root)"; exit 1; fi; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
 
-.PHONY: help install run test lint typecheck format contracts clean
+.PHONY: help install run test lint typecheck format contracts bench clean
 
 help:
 	@echo "make run    - install, start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
 	@echo "make test   - install, start the test stack, run lint, type checks and the whole suite"
+	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
 	@echo "make lint | typecheck | format | contracts | clean"
 
 install: $(KAFKA_JARS) $(DOCS_ASSETS)
@@ -68,6 +69,11 @@ contracts: install
 
 test: install $(CHROMIUM) lint typecheck
 	@$(UV) run --frozen pytest
+
+# Numbers, not tests: bench/run.py starts its own stack (KIM_BENCH_PORT_BASE, default 37000)
+# and writes bench/results/latest.{md,json} and the plots. BENCH_ARGS=--quick for a short run.
+bench: install
+	@$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .local .venv deploy/local/.kafka shared/docs-assets/node_modules .mypy_cache .ruff_cache .pytest_cache
