@@ -445,6 +445,7 @@ def read_case(
     coverage_code: str,
     duration: float,
     concurrency: int,
+    rounds: int = 3,
 ) -> tuple[list[Row], list[ReadRun]]:
     statements = asyncio.run(record(plat.databases["registry"], kim_id, coverage_code, region_code))
     sql_file = plat.work / "bare-sql.json"
@@ -464,21 +465,26 @@ def read_case(
     try:
         bare.wait_ready("/ready")
 
-        def spec(port: int, path: str) -> loadgen.Spec:
+        def spec(port: int, path: str, seconds: float) -> loadgen.Spec:
             return loadgen.Spec(
                 host="127.0.0.1",
                 port=port,
                 mode="closed",
-                duration=duration,
+                duration=seconds,
                 concurrency=concurrency,
-                warmup=min(2.0, duration / 3),
+                warmup=min(1.0, seconds / 3),
                 requests=[{"method": "GET", "path": path, "body": None}],
             )
 
+        # Rounds alternate registry and bare app, so that a busy spell of a shared machine
+        # falls on both sides rather than on one.
         for route, path in routes.items():
-            service = asyncio.run(load(plat.work, spec(plat.defs["registry"].port, path)))
-            baseline = asyncio.run(load(plat.work, spec(bare.port, path)))
-            runs.append(ReadRun(route, path, service, baseline))
+            parts: dict[str, list[loadgen.Output]] = {"service": [], "bare": []}
+            for _ in range(rounds):
+                for who, port in (("service", plat.defs["registry"].port), ("bare", bare.port)):
+                    out = asyncio.run(load(plat.work, spec(port, path, duration / rounds)))
+                    parts[who].append(out)
+            runs.append(ReadRun(route, path, _merge(parts["service"]), _merge(parts["bare"])))
     finally:
         bare.stop()
     rows: list[Row] = []
@@ -505,6 +511,14 @@ def read_case(
                 row.ratio_is = f"req/s, p99 x{p99 / percentiles(b)[2]:.2f}"
             rows.append(row)
     return rows, runs
+
+
+def _merge(outputs: list[loadgen.Output]) -> loadgen.Output:
+    return loadgen.Output(
+        [s for o in outputs for s in o.samples],
+        sum(o.seconds for o in outputs),
+        sum(o.errors for o in outputs),
+    )
 
 
 def save_samples(path: Path, data: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ class Options:
         p.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
         p.add_argument("--rates", type=int, nargs="+", help="writes/s offered (50 200 500)")
         p.add_argument("--duration", type=float, help="seconds of load per write rate (8)")
-        p.add_argument("--read-duration", type=float, help="seconds per read line (8)")
+        p.add_argument("--read-duration", type=float, help="seconds per read line, over 3 alternating rounds (9)")
         p.add_argument("--concurrency", type=int, default=16, help="read clients (16)")
         a = p.parse_args(argv)
         q = a.quick
@@ -61,7 +61,7 @@ class Options:
             cases=tuple(a.cases),
             rates=tuple(a.rates or ((50,) if q else (50, 200, 500))),
             duration=a.duration or (2.0 if q else 8.0),
-            read_duration=a.read_duration or (1.5 if q else 8.0),
+            read_duration=a.read_duration or (1.5 if q else 9.0),
             concurrency=a.concurrency,
             scope="35.02" if q else "all",
             write_scope="35.02" if q else "35",
