@@ -104,8 +104,17 @@ class _Client:
     async def call(self, payload: bytes) -> tuple[int, bytes]:
         async with self.slots:
             conn = self.idle.pop() if self.idle else None
-            if conn is None:
-                conn = _Connection(*await asyncio.open_connection(self.host, self.port))
+            if conn is not None:
+                try:
+                    result = await conn.exchange(payload)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    # The server closed this idle keep-alive connection (uvicorn does after
+                    # 5 s) as the request went out; it was never read: send it on a new one.
+                    conn.writer.close()
+                else:
+                    self.idle.append(conn)
+                    return result
+            conn = _Connection(*await asyncio.open_connection(self.host, self.port))
             try:
                 result = await conn.exchange(payload)
             except BaseException:

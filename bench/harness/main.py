@@ -50,7 +50,11 @@ class Options:
         p.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
         p.add_argument("--rates", type=int, nargs="+", help="writes/s offered (50 200 500)")
         p.add_argument("--duration", type=float, help="seconds of load per write rate (8)")
-        p.add_argument("--read-duration", type=float, help="seconds per read line, over 3 alternating rounds (9)")
+        p.add_argument(
+            "--read-duration",
+            type=float,
+            help="seconds per read line, over 3 alternating rounds (9)",
+        )
         p.add_argument("--concurrency", type=int, default=16, help="read clients (16)")
         a = p.parse_args(argv)
         q = a.quick

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,7 @@ def platform(port_base: int) -> Iterator[Platform]:
             plat.stop()
         finally:
             stack.stop()
+    shutil.rmtree(work, ignore_errors=True)  # kept (logs, load files) when the run failed
 
 
 # --- other processes --------------------------------------------------------------------------
