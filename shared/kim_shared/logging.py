@@ -237,7 +237,7 @@ def _skip_unused_record_fields() -> None:
     """Do not collect what the JSON lines never show (the logging documentation's
     "Optimization" section): the caller's file and line (a walk up the stack for every
     record), thread, process and multiprocessing names."""
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

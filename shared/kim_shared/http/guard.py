@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
+from fastapi.routing import RouteContext
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +47,9 @@ class RequestGuard:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self._needs_auth: dict[int, tuple[Dependant, bool]] = {}
+        # The app's API routes, resolved once per set of routes rather than per request
+        # (FastAPI builds every included route's context on each walk).
+        self._routes: tuple[int, int, list[RouteContext]] = (0, -1, [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -80,10 +84,17 @@ class RequestGuard:
                     return None
         return None
 
-    def _route_needs_principal(self, scope: Scope) -> bool:
+    def _api_routes(self, scope: Scope) -> list[RouteContext]:
         app: Any = scope.get("app")
-        router = getattr(app, "router", None)
-        for route in api_routes(getattr(router, "routes", ())):
+        routes = getattr(getattr(app, "router", None), "routes", ())
+        key, size, cached = self._routes
+        if key != id(routes) or size != len(routes):
+            cached = list(api_routes(routes))
+            self._routes = (id(routes), len(routes), cached)
+        return cached
+
+    def _route_needs_principal(self, scope: Scope) -> bool:
+        for route in self._api_routes(scope):
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 dependant: Dependant = route.dependant
