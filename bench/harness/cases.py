@@ -424,14 +424,22 @@ async def record(dsn: str, kim_id: str, coverage_code: str, region_code: str) ->
             log: list[list[Any]] = []
             raw: Any = conn
             raw.add_query_logger(lambda q: log.append([q.query, _jsonable(list(q.args or ()))]))
+
+            async def taken() -> list[list[Any]]:
+                # asyncpg calls the logger with loop.call_soon: let the last calls land.
+                await asyncio.sleep(0.05)
+                statements = list(log)
+                log.clear()
+                return statements
+
             await region_handlers.get_region(conn, region_code)
-            out["region"], log[:] = list(log), []
+            out["region"] = await taken()
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 kim = await kim_handlers.load_kim(conn, uuid.UUID(kim_id))
                 await kim_queries.kim_view(conn, kim, "public", today())
-            out["kim"], log[:] = list(log), []
+            out["kim"] = await taken()
             await coverage_queries.coverage(conn, coverage_code, only_empty=False)
-            out["coverage"], log[:] = list(log), []
+            out["coverage"] = await taken()
     finally:
         await pool.close()
     return out

@@ -56,6 +56,7 @@ class Options:
             help="seconds per read line, over 3 alternating rounds (9)",
         )
         p.add_argument("--concurrency", type=int, default=16, help="read clients (16)")
+        p.add_argument("--scope", help="regions imported (all; --quick: 35.02)")
         a = p.parse_args(argv)
         q = a.quick
         return cls(
@@ -67,7 +68,7 @@ class Options:
             duration=a.duration or (2.0 if q else 8.0),
             read_duration=a.read_duration or (1.5 if q else 9.0),
             concurrency=a.concurrency,
-            scope="35.02" if q else "all",
+            scope=a.scope or ("35.02" if q else "all"),
             write_scope="35.02" if q else "35",
         )
 
