@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from kim_registry.clock import WIB
 from kim_registry.evaluation.domain import (
     DEFAULT_BANDS,
     DEFAULT_CRITERIA,
@@ -17,6 +16,7 @@ from kim_registry.evaluation.domain import (
     ranks,
 )
 from kim_registry.evaluation.dormancy import active_since, dormancy
+from kim_shared.clock import WIB
 
 
 def test_default_template_is_valid_and_follows_the_lomba_criteria() -> None:

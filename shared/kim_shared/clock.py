@@ -1,6 +1,6 @@
-"""The registry's calendar: Western Indonesian Time (WIB, UTC+7, no daylight saving).
+"""The platform's calendar: Western Indonesian Time (WIB, UTC+7, no daylight saving).
 
-Ponorogo and the rest of Jawa Timur live in WIB, so "today" (for member terms,
+Ponorogo and the rest of Jawa Timur live in WIB, so "today" (member terms, article schedules,
 profile dates, targets and evaluation periods) and the start of a day are taken
 there, never in the server's zone.
 """
