@@ -130,7 +130,9 @@ def tokenize(text: str) -> list[Token]:
     return _join_spelled(raw, nstarts, nends, norm.text)
 
 
-def _join_spelled(raw: list[Token], nstarts: list[int], nends: list[int], ntext: str) -> list[Token]:
+def _join_spelled(
+    raw: list[Token], nstarts: list[int], nends: list[int], ntext: str
+) -> list[Token]:
     out: list[Token] = []
     i = 0
     n = len(raw)

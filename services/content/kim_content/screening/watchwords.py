@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .model import Action, action_rank
-from .normalise import Token, collapse, fold_phrase, squeeze, tokenize
+from .normalise import collapse, fold_phrase, squeeze, tokenize
 
 Category = Literal["judi", "pinjol", "sara", "kasar", "hoaks", "lainnya"]
 
@@ -112,6 +112,11 @@ def _stem(word: str) -> str:
     return collapse(_stemmer()(squeeze(word)))
 
 
+@lru_cache(maxsize=65536)
+def _collapsed(word: str) -> str:
+    return collapse(word)
+
+
 def _alternation(keys: Sequence[str]) -> re.Pattern[str] | None:
     if not keys:
         return None
@@ -151,15 +156,14 @@ def _affix_forms(key: str) -> set[str]:
     return forms
 
 
-def _candidates(token: Token, index: _Index) -> list[tuple[_Entry, bool]]:
-    """Entries whose first key this token matches, with whether it matched exactly."""
-    key = collapse(token.text)
-    found: list[tuple[_Entry, bool]] = [(e, True) for e in index.first.get(key, ())]
+def _candidates(text: str, key: str, index: _Index) -> list[_Entry]:
+    """Entries whose first key this token matches: exactly, or through its affixes."""
+    found = list(index.first.get(key, ()))
     if index.roots is not None and index.roots.search(key) is not None:
-        derived = _affix_forms(key) | {_stem(token.text)}
+        derived = _affix_forms(key) | {_stem(text)}
         derived.discard(key)
         for form in derived:
-            found.extend((e, False) for e in index.first.get(form, ()) if e.word.affixes)
+            found.extend(e for e in index.first.get(form, ()) if e.word.affixes)
     return found
 
 
@@ -170,10 +174,14 @@ def find_watched(text: str, watched: Sequence[WatchedWord]) -> list[WordMatch]:
         return []
     index = _index(tuple(watched))
     tokens = tokenize(text)
-    keys = [collapse(t.text) for t in tokens]
+    keys = [_collapsed(t.text) for t in tokens]
+    memo: dict[str, list[_Entry]] = {}
     found: list[WordMatch] = []
     for i, token in enumerate(tokens):
-        for entry, _exact in _candidates(token, index):
+        entries = memo.get(token.text)
+        if entries is None:
+            entries = memo[token.text] = _candidates(token.text, keys[i], index)
+        for entry in entries:
             last = i + len(entry.keys) - 1
             if last >= len(tokens) or any(
                 keys[i + k] != entry.keys[k] for k in range(1, len(entry.keys))
@@ -227,6 +235,8 @@ def seed_words() -> tuple[WatchedWord, ...]:
         [
             {"word": w, "action": group["action"], "category": group["category"], **extra}
             for group in data["groups"]
-            for w, extra in ((w, {}) if isinstance(w, str) else (w["word"], w) for w in group["words"])
+            for w, extra in (
+                (w, {}) if isinstance(w, str) else (w["word"], w) for w in group["words"]
+            )
         ]
     )
