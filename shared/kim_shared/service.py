@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -134,7 +134,7 @@ class ServiceSpec:
     projections: Sequence[Projection] = ()
     """Projections of registry state the service mounts (``(REGIONS, KIM)``): their
     migrations and a rebuildable consumer each, see :attr:`every_consumer`."""
-    tasks: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    tasks: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     """Background loops of the service (a scheduler, say): started once the runtime is up,
     cancelled first at shutdown. Each must survive its own errors (log and go on)."""
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from kim_content import access
 from kim_content.articles import handlers
 from kim_content.articles import repository as repo
+from kim_content.articles.domain import TrustPolicy
 from kim_content.articles.schemas import (
     ArticleContent,
     ArticleCreate,
@@ -29,6 +30,7 @@ from kim_content.articles.schemas import (
 from kim_content.articles.views import article_view, revision_view, summary_view, transition_view
 from kim_content.settings import ContentSettings
 from kim_shared.auth import Principal
+from kim_shared.auth.principal import OPERATOR_KABUPATEN, PENGELOLA_KIM
 from kim_shared.clock import today
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
@@ -45,7 +47,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _policy(request: Request) -> handlers.TrustPolicy:
+def _policy(request: Request) -> TrustPolicy:
     runtime: Runtime = get_runtime(request)
     settings = runtime.settings
     assert isinstance(settings, ContentSettings)
@@ -282,10 +284,10 @@ async def _settings_access(conn: Connection, principal: Principal, kim_id: UUID)
     kim = await get_kim(conn, kim_id)
     if kim is None:
         raise NotFound(access.KIM_NOT_FOUND)
-    if principal.acts_in(kim.state.village_code, access.OPERATOR_KABUPATEN):
+    if principal.acts_in(kim.state.village_code, OPERATOR_KABUPATEN):
         return
-    if principal.acts_in(
-        kim.state.village_code, access.PENGELOLA_KIM
-    ) and await access.is_officer_of(conn, principal, kim_id, today()):
+    if principal.acts_in(kim.state.village_code, PENGELOLA_KIM) and await access.is_officer_of(
+        conn, principal, kim_id, today()
+    ):
         return
     raise NotFound(access.KIM_NOT_FOUND)

@@ -33,6 +33,7 @@ from kim_content.moderation.cases import close_cases, open_case
 from kim_content.publishing.render import plain_text
 from kim_content.publishing.search_text import stem_document
 from kim_shared.auth import Principal
+from kim_shared.auth.principal import PENGELOLA_KIM
 from kim_shared.clock import today
 from kim_shared.db import Connection
 from kim_shared.errors import Conflict, Invalid, NotFound, ensure_version
@@ -536,12 +537,12 @@ async def editor_decide(
     """A KIM officer approves (on to Diskominfo) or returns (back to the author) an article."""
     article = await load(conn, article_id, lock=True)
     if not await access.is_officer_of(conn, principal, article.kim_id, today(now)) or not (
-        principal.acts_in(article.village_code, access.PENGELOLA_KIM)
+        principal.acts_in(article.village_code, PENGELOLA_KIM)
     ):
         raise NotFound(access.ARTICLE_NOT_FOUND)
     _transition("editor_approve" if approve else "editor_return", article)
     revision = await current_revision(conn, article)
-    actor = Actor(principal.subject, access.PENGELOLA_KIM)
+    actor = Actor(principal.subject, PENGELOLA_KIM)
     if not approve:
         await repo.update_article(
             conn,
