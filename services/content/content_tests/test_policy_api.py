@@ -127,15 +127,15 @@ async def test_bad_policy_input_is_refused_and_nothing_is_stored(http, auth, run
     for url, body in bad_words:
         r = await http.put(url, json=body, headers=rina)
         assert r.status_code == 422, (url, body, r.text)
-    bad_rules = [
+    bad_rules: list[dict[str, object]] = [
         {"params": {"max_links": -1}},
         {"params": {"max_link": 2}},
         {"action": "hapus"},
         {"enabled": "kadang"},
     ]
-    for body in bad_rules:
-        r = await http.patch(f"{RULES}/spam.links", json=body, headers=rina)
-        assert r.status_code == 422, (body, r.text)
+    for rule_body in bad_rules:
+        r = await http.patch(f"{RULES}/spam.links", json=rule_body, headers=rina)
+        assert r.status_code == 422, (rule_body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
     r = await http.patch(f"{RULES}/spam.links", json={"params": {"max_links": -1}}, headers=rina)
     assert "max_links" in r.text
