@@ -8,7 +8,6 @@ seed lists. Every change is in ``policy_changes`` (who, when, the row before and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -243,19 +242,14 @@ async def change_rule(
     """Enable or disable a rule, or change its action or params (checked by the rule kind's
     params model: 422 with the field of each problem)."""
     current = await rule(conn, kabupaten_code, rule_id)
-    data = current.model_dump(mode="json")
-    for name in ("enabled", "action", "params"):
-        value = getattr(change, name)
-        if value is not None:
-            data[name] = value
-    try:
-        (updated,) = load_rules([data])
-    except Invalid as exc:
-        issues = [Issue(i.field.removeprefix("rules[0]."), i.message) for i in exc.errors]
-        raise Invalid.of("The rule change is not valid", issues) from exc
+    updated = _changed(current, change)
     if updated == current:
         return current
-    await _own(conn, kabupaten_code)
+    await _own(conn, kabupaten_code)  # locks the policy: re-read what another change left
+    current = await rule(conn, kabupaten_code, rule_id)
+    updated = _changed(current, change)
+    if updated == current:
+        return current
     await conn.execute(
         _UPDATE_RULE,
         kabupaten_code,
@@ -267,6 +261,20 @@ async def change_rule(
     await _audit(
         conn, kabupaten_code, "rule", rule_id, actor, _rule_json(current), _rule_json(updated), now
     )
+    return updated
+
+
+def _changed(current: Rule, change: RuleChange) -> Rule:
+    data = current.model_dump(mode="json")
+    for name in ("enabled", "action", "params"):
+        value = getattr(change, name)
+        if value is not None:
+            data[name] = value
+    try:
+        (updated,) = load_rules([data])
+    except Invalid as exc:
+        issues = [Issue(i.field.removeprefix("rules[0]."), i.message) for i in exc.errors]
+        raise Invalid.of("The rule change is not valid", issues) from exc
     return updated
 
 
@@ -282,16 +290,9 @@ async def changes(
             key=r["key"],
             actor=r["actor"],
             actor_role=r["actor_role"],
-            before=_json(r["before"]),
-            after=_json(r["after"]),
+            before=r["before"],
+            after=r["after"],
             at=r["at"],
         )
         for r in rows
     ]
-
-
-def _json(value: Any) -> dict[str, Any] | None:
-    if value is None or isinstance(value, dict):
-        return value
-    loaded: dict[str, Any] = json.loads(value)
-    return loaded
