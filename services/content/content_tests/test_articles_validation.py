@@ -21,11 +21,31 @@ BAD: list[tuple[str, dict[str, Any], int, str]] = [
     ("zero-width title", {"title": "Kerja\u200bbakti desa"}, 422, "body.title"),
     ("body over the limit", {"body": "a" * 50_001}, 422, "body.body"),
     ("unknown category", {"category": "gosip"}, 422, "body.category"),
-    ("malformed media URL", {"media": [{"url": "not a url", "alt": "foto"}]}, 422, "body.media[0].url"),
-    ("http media", {"media": [{"url": "http://x.id/a.jpg", "alt": "foto"}]}, 422, "body.media[0].url"),
-    ("javascript cover", {"cover": {"url": "javascript:alert(1)", "alt": "x"}}, 422, "body.cover.url"),
+    (
+        "malformed media URL",
+        {"media": [{"url": "not a url", "alt": "foto"}]},
+        422,
+        "body.media[0].url",
+    ),
+    (
+        "http media",
+        {"media": [{"url": "http://x.id/a.jpg", "alt": "foto"}]},
+        422,
+        "body.media[0].url",
+    ),
+    (
+        "javascript cover",
+        {"cover": {"url": "javascript:alert(1)", "alt": "x"}},
+        422,
+        "body.cover.url",
+    ),
     ("media without alt", {"media": [{"url": "https://x.id/a.jpg"}]}, 422, "body.media[0].alt"),
-    ("too many media", {"media": [{"url": f"https://x.id/{i}.jpg", "alt": "f"} for i in range(7)]}, 422, "body.media"),
+    (
+        "too many media",
+        {"media": [{"url": f"https://x.id/{i}.jpg", "alt": "f"} for i in range(7)]},
+        422,
+        "body.media",
+    ),
     ("scheduled in the past", {"scheduled_at": _PAST}, 422, "body.scheduled_at"),
     ("agenda without date", {"category": "agenda"}, 422, "body"),
     ("duplicate tags", {"tags": ["desa", "Desa"]}, 422, "body"),
@@ -51,7 +71,9 @@ async def test_bad_articles_are_refused_and_nothing_is_stored(
         assert await conn.fetchval("SELECT count(*) FROM article_revisions") == 0
 
 
-async def test_script_in_markdown_is_kept_as_written_and_rendered_inert(http, auth, registry) -> None:
+async def test_script_in_markdown_is_kept_as_written_and_rendered_inert(
+    http, auth, registry
+) -> None:
     kim = await registry.kim(members={"siti": "anggota"})
     siti = auth("anggota_kim", sub="siti", region=PONOROGO)
     body = "Halo <script>alert('x')</script> warga\n\n[klik](javascript:alert(1))"
@@ -70,5 +92,7 @@ async def test_a_stale_revision_is_412_and_a_missing_if_match_428(http, auth, re
     content.pop("kim_id")
     r = await http.put(f"/articles/{article['id']}", json=content, headers=siti)
     assert r.status_code == 428
-    r = await http.put(f"/articles/{article['id']}", json=content, headers={**siti, "If-Match": '"99"'})
+    r = await http.put(
+        f"/articles/{article['id']}", json=content, headers={**siti, "If-Match": '"99"'}
+    )
     assert r.status_code == 412

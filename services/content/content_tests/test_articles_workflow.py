@@ -30,13 +30,20 @@ async def _outbox(runtime: Any) -> list[tuple[str, dict[str, Any]]]:
 async def _decide(runtime: Any, article_id: str, approve: bool, reason: str | None = None) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
         await handlers.decide(
-            conn, runtime.source, article_id, approve=approve, reason_code=reason,  # type: ignore[arg-type]
+            conn,
+            runtime.source,
+            article_id,
+            approve=approve,
+            reason_code=reason,  # type: ignore[arg-type]
             feedback="Sumber belum jelas" if not approve else None,
-            actor=Actor("mod-1", "moderator"), now=datetime.now(UTC),
+            actor=Actor("mod-1", "moderator"),
+            now=datetime.now(UTC),
         )
 
 
-async def test_personal_data_blocks_with_exact_places_until_removed(http, auth, registry, runtime) -> None:
+async def test_personal_data_blocks_with_exact_places_until_removed(
+    http, auth, registry, runtime
+) -> None:
     kim = await registry.kim(members={"siti": "anggota"})
     siti = auth("anggota_kim", sub="siti", region=PONOROGO)
     body = f"Bantuan diterima Pak Darmo, NIK {NIK}, hubungi 0812-3456-7890."
@@ -84,7 +91,9 @@ def _content(kim: Any, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def test_rejection_revision_resubmission_and_publication(http, auth, registry, runtime) -> None:
+async def test_rejection_revision_resubmission_and_publication(
+    http, auth, registry, runtime
+) -> None:
     kim = await registry.kim(members={"siti": "anggota"})
     siti = auth("anggota_kim", sub="siti", region=PONOROGO)
     article = await write(http, siti, kim)
@@ -93,7 +102,9 @@ async def test_rejection_revision_resubmission_and_publication(http, auth, regis
     r = await http.get(f"/articles/{article['id']}", headers=siti)
     got = r.json()
     assert (got["status"], got["reason_code"], got["feedback"]) == (
-        "rejected", "kualitas", "Sumber belum jelas"
+        "rejected",
+        "kualitas",
+        "Sumber belum jelas",
     )
     r = await http.put(
         f"/articles/{article['id']}",
@@ -109,7 +120,15 @@ async def test_rejection_revision_resubmission_and_publication(http, auth, regis
     assert [r["number"] for r in revisions] == [1, 2]
     history = (await http.get(f"/articles/{article['id']}/history", headers=siti)).json()
     assert [h["action"] for h in history] == [
-        "create", "submit", "screen", "route", "reject", "revise", "submit", "screen", "route",
+        "create",
+        "submit",
+        "screen",
+        "route",
+        "reject",
+        "revise",
+        "submit",
+        "screen",
+        "route",
         "approve",
     ]
     types = [t for t, _ in await _outbox(runtime)]
@@ -125,7 +144,9 @@ async def test_rejection_revision_resubmission_and_publication(http, auth, regis
     r = await submit(http, siti, article["id"])
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[-1]) == (409, "invalid-transition")
     r = await http.put(
-        f"/articles/{article['id']}", json=_content(kim), headers={**siti, "If-Match": f'"{got["version"]}"'}
+        f"/articles/{article['id']}",
+        json=_content(kim),
+        headers={**siti, "If-Match": f'"{got["version"]}"'},
     )
     assert r.status_code == 409
 
@@ -142,13 +163,15 @@ async def test_a_kim_with_editor_review_sees_articles_first(http, auth, registry
     assert (await submit(http, siti, article["id"])).json()["status"] == "editor_review"
     # a member who is not an officer cannot decide; the officer returns it with feedback
     r = await http.post(
-        f"/articles/{article['id']}/editor-decision", json={"decision": "approve"},
+        f"/articles/{article['id']}/editor-decision",
+        json={"decision": "approve"},
         headers=auth("pengelola_kim", sub="siti", region=PONOROGO),
     )
     assert r.status_code == 404
     r = await http.post(
         f"/articles/{article['id']}/editor-decision",
-        json={"decision": "return", "feedback": "Tambahkan foto kegiatan."}, headers=budi,
+        json={"decision": "return", "feedback": "Tambahkan foto kegiatan."},
+        headers=budi,
     )
     assert (r.json()["status"], r.json()["feedback"]) == ("rejected", "Tambahkan foto kegiatan.")
     assert (await submit(http, siti, article["id"])).json()["status"] == "editor_review"
@@ -177,7 +200,10 @@ async def test_a_trusted_author_skips_review_when_clean_but_not_when_flagged(
     got = (await submit(http, siti, clean["id"])).json()
     assert got["status"] == "published"
     shouting = await write(
-        http, siti, kim, title="Pengumuman lomba desa",
+        http,
+        siti,
+        kim,
+        title="Pengumuman lomba desa",
         body="AYO IKUT LOMBA DESA SEKARANG JUGA SEMUA WARGA WAJIB DATANG KE BALAI DESA!!!",
     )
     got = (await submit(http, siti, shouting["id"])).json()
@@ -203,8 +229,14 @@ async def test_other_people_do_not_see_drafts(http, auth, registry) -> None:
     kim = await registry.kim(members={"siti": "anggota", "ani": "anggota"})
     article = await write(http, auth("anggota_kim", sub="siti", region=PONOROGO), kim)
     path = f"/articles/{article['id']}"
-    assert (await http.get(path, headers=auth("anggota_kim", sub="ani", region=PONOROGO))).status_code == 404
-    assert (await http.get(path, headers=auth("operator_kabupaten", sub="op", region="35.19"))).status_code == 404
-    assert (await http.get(path, headers=auth("operator_kabupaten", sub="op", region=PONOROGO))).status_code == 200
+    assert (
+        await http.get(path, headers=auth("anggota_kim", sub="ani", region=PONOROGO))
+    ).status_code == 404
+    assert (
+        await http.get(path, headers=auth("operator_kabupaten", sub="op", region="35.19"))
+    ).status_code == 404
+    assert (
+        await http.get(path, headers=auth("operator_kabupaten", sub="op", region=PONOROGO))
+    ).status_code == 200
     assert (await http.get(path, headers=auth("moderator", sub="mod"))).status_code == 200
     assert (await http.get(path)).status_code == 401
