@@ -15,9 +15,9 @@ from kim_content.publishing.search_text import (
     stem_word,
 )
 
-SAFE_QUERY = re.compile(
-    r'^(?:-?(?:"[^"&|!:*()<>\\]+"|[^\s"&|!:*()<>\\-][^\s"&|!:*()<>\\]*)(?: |$))*$'
-)
+_TERM = r"[^\W_]+(?:-[^\W_]+)*"
+SAFE_QUERY = re.compile(rf'^(?:-?(?:{_TERM}|"{_TERM}(?: {_TERM})*")(?: |$))*$')
+"""What ``stem_query`` may produce: stems, quoted phrases of stems, a leading ``-``."""
 
 
 @pytest.mark.parametrize(
