@@ -33,6 +33,9 @@ SAFE_QUERY = re.compile(rf'^(?:-?(?:{_TERM}|"{_TERM}(?: {_TERM})*")(?: |$))*$')
         ("anak-anak", "anak"),
         ("desa", "desa"),
         ("2026", "2026"),
+        ("Café", "cafe"),
+        ("naïve", "naive"),
+        ("日本", "日本"),
     ],
 )
 def test_stem_word(word: str, root: str) -> None:
