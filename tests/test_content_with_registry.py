@@ -168,11 +168,12 @@ async def test_the_registrys_kim_writes_and_its_articles_reach_the_registry_acti
 
     async def counted() -> bool:
         r = await registry_http.get(f"/kim/{kim_id}/activity", headers=op)
-        return r.status_code == 200 and r.json()["recent"].get("article_published") == 1
+        return r.status_code == 200 and bool(r.json()["recent"].get("article_published") == 1)
 
     await eventually(counted, within=60, what="the published article in the registry's activity")
     activity = (await registry_http.get(f"/kim/{kim_id}/activity", headers=op)).json()
-    assert activity["last_activity_at"] is not None and not activity["dormant_suggested"]
+    assert activity["last_activity_at"] is not None
+    assert not activity["dormant_suggested"]
     async with registry.pool.acquire() as conn:
         kinds = sorted(
             r["kind"]
