@@ -244,3 +244,30 @@ async def test_other_people_do_not_see_drafts(http, auth, registry) -> None:
     ).status_code == 200
     assert (await http.get(path, headers=auth("moderator", sub="mod"))).status_code == 200
     assert (await http.get(path)).status_code == 401
+
+
+async def test_the_workspace_lists_what_each_caller_may_see_a_page_at_a_time(
+    http, auth, registry
+) -> None:
+    kim = await registry.kim(members={"siti": "anggota", "ani": "anggota", "budi": "ketua"})
+    siti = auth("anggota_kim", sub="siti", region=PONOROGO)
+    ids = [(await write(http, siti, kim, title=f"Kabar desa nomor {i}"))["id"] for i in range(3)]
+    ani = auth("anggota_kim", sub="ani", region=PONOROGO)
+    await write(http, ani, kim, title="Tulisan Ani tentang pasar desa")
+
+    async def listed(headers: dict[str, str], **params: Any) -> dict[str, Any]:
+        r = await http.get("/articles", headers=headers, params=params)
+        assert r.status_code == 200, r.text
+        page: dict[str, Any] = r.json()
+        return page
+
+    assert {a["id"] for a in (await listed(siti))["items"]} == set(ids)
+    assert len((await listed(auth("pengelola_kim", sub="budi", region=PONOROGO)))["items"]) == 4
+    assert len((await listed(auth("operator_kabupaten", sub="op", region=PONOROGO)))["items"]) == 4
+    assert (await listed(auth("operator_kabupaten", sub="op", region="35.19")))["items"] == []
+    first = await listed(siti, limit=2)
+    assert [a["id"] for a in first["items"]] == ids[::-1][:2]
+    rest = await listed(siti, limit=2, cursor=first["next_cursor"])
+    assert ([a["id"] for a in rest["items"]], rest["next_cursor"]) == ([ids[0]], None)
+    r = await http.get("/articles", headers=siti, params={"cursor": "bm9wZQ=="})
+    assert r.status_code == 400
