@@ -13,8 +13,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from kim_content import access
-from kim_content.articles import handlers
+from kim_content.articles import handlers, queries
 from kim_content.articles import repository as repo
+from kim_content.articles.domain import Status as ArticleStatus
 from kim_content.articles.domain import TrustPolicy
 from kim_content.articles.schemas import (
     ArticleContent,
@@ -27,7 +28,7 @@ from kim_content.articles.schemas import (
     RevisionView,
     TransitionView,
 )
-from kim_content.articles.views import article_view, revision_view, summary_view, transition_view
+from kim_content.articles.views import article_view, revision_view, transition_view
 from kim_content.settings import ContentSettings
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import OPERATOR_KABUPATEN, PENGELOLA_KIM
@@ -105,34 +106,15 @@ async def list_articles(
     principal: access.Workspace,
     pool: Pool,
     kim_id: UUID | None = None,
-    status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,20}$")] = None,
+    status: ArticleStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ArticlePage:
-    """Authors see their own; KIM officers their KIM's; moderation staff their region's."""
+    """Authors see their own; KIM officers their KIM's; moderation staff their region's.
+    Newest change first; ``next_cursor`` continues the list."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT a.id FROM articles a WHERE ($1::uuid IS NULL OR a.kim_id = $1)"
-            " AND ($2::text IS NULL OR a.status = $2) ORDER BY a.updated_at DESC, a.id LIMIT 500",
-            kim_id,
-            status,
-        )
-        items = []
-        for r in rows:
-            article = await handlers.load(conn, r["id"])
-            if not await access.can_read_draft(
-                conn,
-                principal,
-                author=article.author_subject,
-                kim_id=article.kim_id,
-                region=article.village_code,
-                on=today(),
-            ):
-                continue
-            rev = await handlers.current_revision(conn, article)
-            items.append(summary_view(article, rev.title))
-            if len(items) == limit:
-                break
-        return ArticlePage(items=items, next_cursor=None)
+        scope = await queries.workspace_scope(conn, principal, today())
+        return await queries.workspace_page(conn, scope, kim_id, status, cursor, limit)
 
 
 @router.get(

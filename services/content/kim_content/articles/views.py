@@ -5,7 +5,6 @@ from __future__ import annotations
 from kim_content.articles.repository import ArticleRow, RevisionRow, ScreeningRow, TransitionRow
 from kim_content.articles.schemas import (
     Agenda,
-    ArticleSummary,
     ArticleView,
     Children,
     Finding,
@@ -75,20 +74,6 @@ def article_view(a: ArticleRow, rev: RevisionRow, screening: ScreeningRow | None
         screening=screening_view(screening) if screening is not None else None,
         version=a.version,
         created_at=a.created_at,
-        updated_at=a.updated_at,
-    )
-
-
-def summary_view(a: ArticleRow, title: str) -> ArticleSummary:
-    return ArticleSummary(
-        id=a.id,
-        kim_id=a.kim_id,
-        title=title,
-        category=a.category,  # type: ignore[arg-type]
-        village_code=a.village_code,
-        status=a.status,
-        hidden=a.hidden,
-        current_revision=a.current_revision,
         updated_at=a.updated_at,
     )
 

@@ -137,7 +137,7 @@ def rss(info: FeedInfo, items: Sequence[FeedItem]) -> bytes:
     fg.title(info.title)
     fg.description(info.description)
     # feedgen takes the RSS <link> from the last link given: the page, after `self`.
-    fg.link(href=info.feed_url, rel="self")
+    fg.link(href=info.feed_url, rel="self", type="application/rss+xml")
     fg.link(href=info.home_url, rel="alternate")
     fg.language(info.language)
     fg.generator(GENERATOR)

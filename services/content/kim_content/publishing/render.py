@@ -2,7 +2,7 @@
 
 Markdown is parsed by markdown-it-py (CommonMark, raw HTML disabled, tables on) and the
 HTML is then cleaned by nh3 (ammonia) with an explicit allow list, so a ``<script>`` typed
-into an article is shown as text and never runs. Headings are shifted into ``h2``–``h4``
+into an article is shown as text and never runs. Headings are shifted into ``h2`` to ``h4``
 (the article title is the page's ``h1``). Links get ``rel="nofollow noopener ugc"``;
 only ``https``/``http``/``mailto`` links and ``https`` images survive.
 
@@ -57,7 +57,7 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
 LINK_SCHEMES = frozenset({"https", "http", "mailto"})
 _HEADING_TAGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
 _SPACE = re.compile(r"\s+")
-_TRAILING = ",;:–—-("
+_TRAILING = ",;:\u2013\u2014-("
 ELLIPSIS = "…"
 
 
@@ -66,7 +66,7 @@ def _is_https(url: str) -> bool:
 
 
 def _adjust(state: StateCore) -> None:
-    """Core rule: clamp headings to h2–h4; drop images that are not https (alt text stays)."""
+    """Core rule: clamp headings to h2 to h4; drop images that are not https (alt text stays)."""
     for token in state.tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = _HEADING_TAGS.get(token.tag, token.tag)

@@ -12,6 +12,7 @@ every distinct word is stemmed once per process (bounded LRU cache).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Protocol, cast
 
@@ -40,9 +41,13 @@ def _stemmer() -> _Stem:
 
 @lru_cache(maxsize=65536)
 def stem_word(word: str) -> str:
-    """One word's root ("perjudian" → "judi"); lower-case, reduplication folded."""
-    folded = word.casefold()
-    return _stemmer().stem(folded) or folded
+    """One word's root ("perjudian" → "judi"): lower-case, accents removed,
+    reduplication folded; always one token (no spaces), never empty for a word."""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c)
+    )
+    # Sastrawi keeps only [a-z0-9-]: whatever else remains would split the word.
+    return "".join(_stemmer().stem(folded).split()) or folded
 
 
 def words(text: str) -> list[str]:
