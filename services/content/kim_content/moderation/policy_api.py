@@ -34,7 +34,7 @@ RuleId = Annotated[str, Path(pattern=r"^[a-z0-9_.-]{1,64}$")]
 
 
 class WordBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     action: Action
     category: Category
@@ -57,7 +57,7 @@ class WordList(BaseModel):
 
 
 class RulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     enabled: bool | None = None
     action: Action | None = None
