@@ -115,6 +115,29 @@ async def test_a_rule_is_tuned_and_disabled_with_params_checked(
     assert (audit[0]["before"]["enabled"], audit[0]["after"]["enabled"]) == (True, False)
 
 
+async def test_changes_can_be_guarded_by_the_policys_etag(http, auth) -> None:
+    rina = auth("operator_kabupaten", sub="rina", region=PONOROGO)
+    listed = await http.get(WORDS, headers=rina)
+    assert listed.headers["etag"] == '"0"'  # the platform defaults
+    block = {"action": "block", "category": "judi"}
+    r = await http.put(f"{WORDS}/judi", json=block, headers={**rina, "If-Match": '"0"'})
+    assert (r.status_code, r.headers["etag"]) == (200, '"1"'), r.text
+    # the same PUT again changes nothing: no new version, no audit row
+    r = await http.put(f"{WORDS}/judi", json=block, headers=rina)
+    assert (r.status_code, r.headers["etag"]) == (200, '"1"')
+    # a change made from a stale read is refused
+    r = await http.patch(
+        f"{RULES}/spam.links", json={"enabled": False}, headers={**rina, "If-Match": '"0"'}
+    )
+    assert r.status_code == 412, r.text
+    r = await http.delete(f"{WORDS}/judi", headers={**rina, "If-Match": '"0"'})
+    assert r.status_code == 412, r.text
+    r = await http.delete(f"{WORDS}/judi", headers={**rina, "If-Match": '"1"'})
+    assert (r.status_code, r.headers["etag"]) == (204, '"2"')
+    assert (await http.get(f"{RULES}/spam.links", headers=rina)).headers["etag"] == '"2"'
+    assert len((await http.get(CHANGES, headers=rina)).json()["items"]) == 2
+
+
 async def test_bad_policy_input_is_refused_and_nothing_is_stored(http, auth, runtime) -> None:
     rina = auth("operator_kabupaten", sub="rina", region=PONOROGO)
     bad_words = [

@@ -8,6 +8,7 @@ seed lists. Every change is in ``policy_changes`` (who, when, the row before and
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -16,15 +17,19 @@ from kim_content.screening.model import Action
 from kim_content.screening.rules import Rule, default_rules, load_rules
 from kim_content.screening.watchwords import WatchedWord, seed_words
 from kim_shared.db import Connection
-from kim_shared.errors import Invalid, Issue, NotFound
+from kim_shared.errors import Invalid, Issue, NotFound, ensure_version
 
 if TYPE_CHECKING:
     from kim_content.articles.handlers import Actor
 
+Expected = Collection[int] | None
+"""The versions an If-Match header names (None: not checked)."""
+
 WORD_NOT_FOUND: Final = "The watched word is not on this kabupaten's list."
 RULE_NOT_FOUND: Final = "The screening rule was not found."
 
-_OWNS: Final = "SELECT 1 FROM screening_policies WHERE kabupaten_code = $1"
+_VERSION: Final = "SELECT version FROM screening_policies WHERE kabupaten_code = $1"
+_LOCK: Final = _VERSION + " FOR UPDATE"
 _RULES: Final = (
     "SELECT rule_id, kind, action, params, enabled, description_id FROM screening_rules"
     " WHERE kabupaten_code = $1 ORDER BY position, rule_id"
@@ -75,6 +80,8 @@ class Policy:
     watched: tuple[WatchedWord, ...]
     #: Whether the kabupaten has its own policy (else: the platform defaults).
     own: bool = False
+    #: Bumped by every change (0: the defaults); the ETag of the policy's resources.
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,19 +129,23 @@ def _word_of(row: Any) -> WatchedWord:
 
 async def policy_of(conn: Connection, kabupaten_code: str) -> Policy:
     """The kabupaten's rules and watched words, or the platform defaults."""
-    if await conn.fetchval(_OWNS, kabupaten_code) is None:
+    version: int | None = await conn.fetchval(_VERSION, kabupaten_code)
+    if version is None:
         return Policy(tuple(default_rules()), seed_words())
     rules = tuple(_rule_of(r) for r in await conn.fetch(_RULES, kabupaten_code))
     words = tuple(_word_of(r) for r in await conn.fetch(_WORDS, kabupaten_code))
-    return Policy(rules, words, own=True)
+    return Policy(rules, words, own=True, version=version)
 
 
-async def _own(conn: Connection, kabupaten_code: str) -> None:
-    """Make the policy the kabupaten's own (copying the defaults on the first change) and
-    serialise concurrent changes of it (the row lock lasts until the transaction ends)."""
-    version = await conn.fetchval(_CLAIM, kabupaten_code)
+async def _own(conn: Connection, kabupaten_code: str, expected: Expected) -> int:
+    """Make the policy the kabupaten's own (copying the defaults on the first change),
+    serialise concurrent changes of it (the row lock lasts until the transaction ends) and
+    check ``expected`` (If-Match: 412 when stale); returns the new version."""
+    current: int | None = await conn.fetchval(_LOCK, kabupaten_code)
+    ensure_version(current or 0, expected, "screening policy")
+    version: int = await conn.fetchval(_CLAIM, kabupaten_code)
     if version != 1:
-        return
+        return version
     await conn.executemany(
         _INSERT_RULE,
         [
@@ -156,6 +167,7 @@ async def _own(conn: Connection, kabupaten_code: str) -> None:
         _INSERT_WORD,
         [(kabupaten_code, k, w.action, w.category, w.affixes) for k, w in words.items()],
     )
+    return version
 
 
 async def _audit(
@@ -197,37 +209,63 @@ async def rule(conn: Connection, kabupaten_code: str, rule_id: str) -> Rule:
 
 
 async def put_word(
-    conn: Connection, kabupaten_code: str, word: WatchedWord, *, actor: Actor, now: datetime
-) -> WatchedWord:
-    """Add the word to the kabupaten's list, or change its action and category."""
-    await _own(conn, kabupaten_code)
+    conn: Connection,
+    kabupaten_code: str,
+    word: WatchedWord,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected: Expected = None,
+) -> tuple[WatchedWord, int]:
+    """Add the word to the kabupaten's list, or change its action and category; returns
+    the word as stored and the policy's version."""
     key = normalise_word(word.word)
     stored = word.model_copy(update={"word": key})
+    current = await policy_of(conn, kabupaten_code)
+    if _find(current.watched, key) == stored:
+        ensure_version(current.version, expected, "screening policy")
+        return stored, current.version
+    version = await _own(conn, kabupaten_code, expected)
     row = await conn.fetchrow(_WORD, kabupaten_code, key)
     before = None if row is None else _word_of(row)
-    await conn.execute(
-        _UPSERT_WORD, kabupaten_code, key, stored.action, stored.category, stored.affixes
-    )
     if before != stored:
+        await conn.execute(
+            _UPSERT_WORD, kabupaten_code, key, stored.action, stored.category, stored.affixes
+        )
         await _audit(
             conn, kabupaten_code, "word", key, actor, _word_json(before), _word_json(stored), now
         )
-    return stored
+    return stored, version
+
+
+def _find(watched: tuple[WatchedWord, ...], key: str) -> WatchedWord | None:
+    for w in watched:
+        if normalise_word(w.word) == key:
+            return w.model_copy(update={"word": key})
+    return None
 
 
 async def delete_word(
-    conn: Connection, kabupaten_code: str, word: str, *, actor: Actor, now: datetime
-) -> None:
-    """Take the word off the kabupaten's list (404 when it is not on it)."""
+    conn: Connection,
+    kabupaten_code: str,
+    word: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected: Expected = None,
+) -> int:
+    """Take the word off the kabupaten's list (404 when it is not on it); returns the
+    policy's version."""
     key = normalise_word(word)
-    if not any(normalise_word(w.word) == key for w in await words(conn, kabupaten_code)):
+    if _find(await words(conn, kabupaten_code), key) is None:
         raise NotFound(WORD_NOT_FOUND)
-    await _own(conn, kabupaten_code)
+    version = await _own(conn, kabupaten_code, expected)
     row = await conn.fetchrow(_WORD, kabupaten_code, key)
     if row is None:
         raise NotFound(WORD_NOT_FOUND)
     await conn.execute(_DELETE_WORD, kabupaten_code, key)
     await _audit(conn, kabupaten_code, "word", key, actor, _word_json(_word_of(row)), None, now)
+    return version
 
 
 async def change_rule(
@@ -238,30 +276,40 @@ async def change_rule(
     *,
     actor: Actor,
     now: datetime,
-) -> Rule:
+    expected: Expected = None,
+) -> tuple[Rule, int]:
     """Enable or disable a rule, or change its action or params (checked by the rule kind's
-    params model: 422 with the field of each problem)."""
+    params model: 422 with the field of each problem); returns the rule and the policy's
+    version."""
     current = await rule(conn, kabupaten_code, rule_id)
     updated = _changed(current, change)
     if updated == current:
-        return current
-    await _own(conn, kabupaten_code)  # locks the policy: re-read what another change left
-    current = await rule(conn, kabupaten_code, rule_id)
+        version = (await policy_of(conn, kabupaten_code)).version
+        ensure_version(version, expected, "screening policy")
+        return current, version
+    version = await _own(conn, kabupaten_code, expected)
+    current = await rule(conn, kabupaten_code, rule_id)  # as the lock holder sees it
     updated = _changed(current, change)
-    if updated == current:
-        return current
-    await conn.execute(
-        _UPDATE_RULE,
-        kabupaten_code,
-        rule_id,
-        updated.action,
-        updated.params,
-        updated.enabled,
-    )
-    await _audit(
-        conn, kabupaten_code, "rule", rule_id, actor, _rule_json(current), _rule_json(updated), now
-    )
-    return updated
+    if updated != current:
+        await conn.execute(
+            _UPDATE_RULE,
+            kabupaten_code,
+            rule_id,
+            updated.action,
+            updated.params,
+            updated.enabled,
+        )
+        await _audit(
+            conn,
+            kabupaten_code,
+            "rule",
+            rule_id,
+            actor,
+            _rule_json(current),
+            _rule_json(updated),
+            now,
+        )
+    return updated, version
 
 
 def _changed(current: Rule, change: RuleChange) -> Rule:

@@ -21,6 +21,7 @@ from kim_content.screening.watchwords import Category, WatchedWord
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import MODERATOR, OPERATOR_KABUPATEN
 from kim_shared.errors import Invalid, Issue
+from kim_shared.http.concurrency import IfMatchOptional, etag, with_etag
 from kim_shared.service import Pool
 from kim_shared.text import clean
 
@@ -132,59 +133,80 @@ def _rule_view(rule: Rule) -> RuleView:
 
 
 @router.get("/{kabupaten}/words", response_model=WordList, summary="Watched words")
-async def list_words(kabupaten: Kabupaten, principal: access.Staff, pool: Pool) -> WordList:
+async def list_words(kabupaten: Kabupaten, principal: access.Staff, pool: Pool) -> Response:
+    """The kabupaten's list, or the platform's seed lists until it changes them. The ETag
+    names the policy's version (send it as If-Match with a change)."""
     _actor(principal, kabupaten)
     async with pool.acquire() as conn:
         current = await policy.policy_of(conn, kabupaten)
-    return WordList(
+    body = WordList(
         kabupaten_code=kabupaten,
         own=current.own,
         items=[_word_view(w) for w in current.watched],
     )
+    return with_etag(body, current.version)
 
 
 @router.put(
     "/{kabupaten}/words/{word}", response_model=WordView, summary="Add or change a watched word"
 )
 async def put_word(
-    kabupaten: Kabupaten, word: WordPath, body: WordBody, principal: access.Staff, pool: Pool
-) -> WordView:
+    kabupaten: Kabupaten,
+    word: WordPath,
+    body: WordBody,
+    principal: access.Staff,
+    pool: Pool,
+    if_match: IfMatchOptional = None,
+) -> Response:
+    """The word is stored normalised (NFC, lower case, single spaces); it matches after
+    Indonesian normalisation (``j u d i``, ``jud1``, ``berjudi``)."""
     actor = _actor(principal, kabupaten)
     watched = _word(word, body)
     async with pool.acquire() as conn, conn.transaction():
-        stored = await policy.put_word(conn, kabupaten, watched, actor=actor, now=datetime.now(UTC))
-    return _word_view(stored)
+        stored, version = await policy.put_word(
+            conn, kabupaten, watched, actor=actor, now=datetime.now(UTC), expected=if_match
+        )
+    return with_etag(_word_view(stored), version)
 
 
 @router.delete(
     "/{kabupaten}/words/{word}", status_code=204, summary="Take a word off the watched list"
 )
 async def delete_word(
-    kabupaten: Kabupaten, word: WordPath, principal: access.Staff, pool: Pool
+    kabupaten: Kabupaten,
+    word: WordPath,
+    principal: access.Staff,
+    pool: Pool,
+    if_match: IfMatchOptional = None,
 ) -> Response:
     actor = _actor(principal, kabupaten)
     async with pool.acquire() as conn, conn.transaction():
-        await policy.delete_word(conn, kabupaten, word, actor=actor, now=datetime.now(UTC))
-    return Response(status_code=204)
+        version = await policy.delete_word(
+            conn, kabupaten, word, actor=actor, now=datetime.now(UTC), expected=if_match
+        )
+    return Response(status_code=204, headers={"ETag": etag(version)})
 
 
 @router.get("/{kabupaten}/rules", response_model=RuleList, summary="Screening rules")
-async def list_rules(kabupaten: Kabupaten, principal: access.Staff, pool: Pool) -> RuleList:
+async def list_rules(kabupaten: Kabupaten, principal: access.Staff, pool: Pool) -> Response:
     _actor(principal, kabupaten)
     async with pool.acquire() as conn:
         current = await policy.policy_of(conn, kabupaten)
-    return RuleList(
+    body = RuleList(
         kabupaten_code=kabupaten, own=current.own, items=[_rule_view(r) for r in current.rules]
     )
+    return with_etag(body, current.version)
 
 
 @router.get("/{kabupaten}/rules/{rule_id}", response_model=RuleView, summary="One rule")
 async def get_rule(
     kabupaten: Kabupaten, rule_id: RuleId, principal: access.Staff, pool: Pool
-) -> RuleView:
+) -> Response:
     _actor(principal, kabupaten)
     async with pool.acquire() as conn:
-        return _rule_view(await policy.rule(conn, kabupaten, rule_id))
+        current = await policy.policy_of(conn, kabupaten)
+        found = await policy.rule(conn, kabupaten, rule_id)
+    return with_etag(_rule_view(found), current.version)
 
 
 @router.patch(
@@ -198,15 +220,16 @@ async def patch_rule(
     body: RulePatch,
     principal: access.Staff,
     pool: Pool,
-) -> RuleView:
+    if_match: IfMatchOptional = None,
+) -> Response:
     """``params`` are checked by the rule kind's params model (422 names each problem)."""
     actor = _actor(principal, kabupaten)
     change = policy.RuleChange(enabled=body.enabled, action=body.action, params=body.params)
     async with pool.acquire() as conn, conn.transaction():
-        updated = await policy.change_rule(
-            conn, kabupaten, rule_id, change, actor=actor, now=datetime.now(UTC)
+        updated, version = await policy.change_rule(
+            conn, kabupaten, rule_id, change, actor=actor, now=datetime.now(UTC), expected=if_match
         )
-    return _rule_view(updated)
+    return with_etag(_rule_view(updated), version)
 
 
 @router.get("/{kabupaten}/changes", response_model=ChangePage, summary="Audit of policy changes")
