@@ -18,6 +18,7 @@ from kim_content.main import SPEC
 from kim_content.moderation import policy
 from kim_content.moderation.listings import decide_listing, on_listing_submitted
 from kim_content.screening.watchwords import WatchedWord
+from kim_shared.db import Connection
 from kim_shared.db.migrations import apply_migrations
 from kim_shared.db.pool import create_pool
 from kim_shared.errors import Conflict, StaleVersion
@@ -34,7 +35,7 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def conn(fresh_db: str) -> AsyncIterator[asyncpg.Connection]:
+async def conn(fresh_db: str) -> AsyncIterator[Connection]:
     pool = await create_pool(fresh_db, min_size=1, max_size=2)
     try:
         async with pool.acquire() as c:
@@ -49,14 +50,14 @@ async def conn(fresh_db: str) -> AsyncIterator[asyncpg.Connection]:
         await pool.close()
 
 
-async def staged(conn: asyncpg.Connection, listing_id: uuid.UUID) -> list[dict[str, Any]]:
+async def staged(conn: Connection, listing_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT payload FROM outbox WHERE key = $1 ORDER BY id", str(listing_id)
     )
     return [json.loads(bytes(r["payload"]))["data"] for r in rows]
 
 
-async def open_case(conn: asyncpg.Connection, listing_id: uuid.UUID) -> asyncpg.Record | None:
+async def open_case(conn: Connection, listing_id: uuid.UUID) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT id, revision, deadline FROM moderation_cases"
         " WHERE subject_id = $1 AND status = 'open'",
