@@ -22,6 +22,7 @@ from kim_shared.db import Connection
 from kim_shared.db.migrations import apply_migrations
 from kim_shared.db.pool import create_pool
 from kim_shared.errors import Conflict, StaleVersion
+from kim_shared.inbox.errors import PermanentError
 from kim_shared.outbox import EventSource
 
 from .support import MADIUN, MADIUN_DESA, PONOROGO
@@ -125,3 +126,9 @@ async def test_a_kabupatens_words_apply_to_its_listings_only(conn) -> None:
 
     with pytest.raises(StaleVersion):
         await policy.delete_word(conn, PONOROGO, "judi", actor=RINA, now=NOW, expected={0})
+
+
+async def test_a_listing_outside_its_kabupaten_is_refused(conn) -> None:
+    event = listing(village=MADIUN_DESA).model_copy(update={"kabupaten_code": PONOROGO})
+    with pytest.raises(PermanentError):
+        await on_listing_submitted(conn, event, source=SOURCE, now=NOW)

@@ -26,6 +26,7 @@ from kim_shared.db import Connection
 from kim_shared.errors import Conflict, Invalid, NotFound
 from kim_shared.events.types.content import ModerationDecided, ReasonCode
 from kim_shared.events.types.marketplace import ListingSubmitted
+from kim_shared.inbox.errors import PermanentError
 from kim_shared.outbox import EventSource
 
 REVIEW_DEADLINE: Final = timedelta(hours=24)
@@ -83,7 +84,16 @@ def submission_of(event: ListingSubmitted) -> Submission:
 async def on_listing_submitted(
     conn: Connection, event: ListingSubmitted, *, source: EventSource, now: datetime
 ) -> None:
-    """Screen the listing revision and decide automatically, or open a case."""
+    """Screen the listing revision and decide automatically, or open a case.
+
+    A listing whose village lies outside its kabupaten is refused (``PermanentError``: the
+    kit dead-letters it): it would be screened with another tenant's policy.
+    """
+    if not event.village_code.startswith(event.kabupaten_code + "."):
+        raise PermanentError(
+            f"listing {event.listing_id}: village {event.village_code} is not in kabupaten "
+            f"{event.kabupaten_code}"
+        )
     current = await conn.fetchrow(_GET, event.listing_id)
     if current is not None and current["revision"] >= event.revision:
         return  # an older (or the same) revision arriving late: the newer one stands
