@@ -7,6 +7,7 @@ rule to some fields; by default it reads them all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,6 +35,11 @@ class PiiParams(Params):
     #: lokal types in lower case: nik, kk, phone, email, address, npwp, …
     types: list[str] = Field(min_length=1)
     min_confidence: Literal["high", "medium"] = "medium"
+    #: Words that name a public place ("balai desa", "puskesmas"): an address right after
+    #: one of them (same sentence, within 60 characters) is the place's, not a person's.
+    public_places: list[str] = Field(default_factory=list)
+    #: Action for such an address; the rule's action for every other hit.
+    public_place_action: Action = "review"
 
     @field_validator("types")
     @classmethod
@@ -95,8 +101,17 @@ def _finding(field: str, start: int, end: int, category: str, text: str, action:
 
 
 def detect_personal_data(ctx: ScreenContext, p: PiiParams, action: Action) -> list[Finding]:
+    places = [w.casefold() for w in p.public_places]
+
+    def action_for(text: str, start: int) -> Action:
+        if places:
+            before = re.split(r"[.!?\n]\s", text[max(0, start - 60) : start])[-1].casefold()
+            if any(w in before for w in places):
+                return p.public_place_action
+        return action
+
     return [
-        _finding(name, h.start, h.end, h.kind, text, action)
+        _finding(name, h.start, h.end, h.kind, text, action_for(text, h.start))
         for name, text in ctx.fields(p.fields)
         for h in select(ctx.pii(name), p.types, p.min_confidence)
     ]

@@ -26,7 +26,7 @@ _PERSONAL = {
     "nik_shaped": "angka 16 digit yang mirip NIK/KK",
     "phone": "nomor telepon",
     "email": "alamat e-mail",
-    "address": "alamat rumah",
+    "address": "alamat jalan",
     "npwp": "NPWP",
     "passport": "nomor paspor",
     "sim": "nomor SIM",
@@ -51,12 +51,12 @@ _PERSONAL = {
     "biometric": "data biometrik",
 }
 _WORDS = {
-    "judi": "judi online",
-    "pinjol": "pinjaman online ilegal",
-    "sara": "SARA",
-    "kasar": "kata kasar",
-    "hoaks": "hoaks",
-    "lainnya": "kata yang dipantau",
+    "judi": "terkait judi",
+    "pinjol": "terkait pinjaman online ilegal",
+    "sara": "bernuansa SARA",
+    "kasar": "kasar",
+    "hoaks": "terkait hoaks",
+    "lainnya": "yang dipantau",
 }
 _SPAM = {
     "link": "Terlalu banyak tautan",
