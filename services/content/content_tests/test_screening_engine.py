@@ -55,7 +55,7 @@ def test_gambling_promotion_blocks() -> None:
     result = _screen("Ayo main slot gacor maxwin malam ini")
     assert result.verdict == "block"
     assert _hits(result) == {"words.watched": "block"}
-    assert any("judi online" in r for r in result.blocked_reasons)
+    assert any("terkait judi" in r for r in result.blocked_reasons)
 
 
 def test_nik_blocks_with_offsets_and_a_readable_reason() -> None:
@@ -170,6 +170,19 @@ def test_watched_word_rule_caps_word_actions() -> None:
     )
     result = _screen("main slot gacor", rules=rules)
     assert result.verdict == "flag"
+
+
+def test_address_of_a_home_blocks_but_a_public_place_goes_to_review() -> None:
+    home = _screen("Pelaku tinggal di Jl. Merdeka No. 10 Ponorogo.")
+    assert _hits(home) == {"pii.address": "block"}
+    hall = _screen("Acara bertempat di Balai Desa, Jl. Raya Sukorejo No. 5.")
+    assert _hits(hall) == {"pii.address": "review"}
+    assert "Moderator" in hall.reasons[0]
+
+
+def test_rt_rw_and_dates_in_news_pass() -> None:
+    body = "Pada Minggu, 12 Januari 2025, warga RT 03 RW 02 Dusun Krajan menggelar kerja bakti."
+    assert _screen(body).verdict == "clean"
 
 
 def test_kabupaten_list_replaces_the_seed() -> None:

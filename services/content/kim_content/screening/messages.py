@@ -92,7 +92,12 @@ def reason(f: Finding) -> str:
             "(UU PDP Pasal 25). Catat persetujuan wali atau hapus gambar anak sebelum terbit."
         )
     if f.category in _PERSONAL:
-        return f"Ditemukan {_PERSONAL[f.category]} {_where(f)}. Hapus atau samarkan sebelum terbit."
+        todo = (
+            "Hapus atau samarkan sebelum terbit."
+            if f.action == "block"
+            else "Moderator akan memeriksa apakah ini data pribadi."
+        )
+        return f"Ditemukan {_PERSONAL[f.category]} {_where(f)}. {todo}"
     if f.category in _WORDS:
         todo = {
             "block": "Hapus kata tersebut sebelum terbit.",
