@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kim_content.screening import Rule, default_rules, load_rules
+from kim_content.screening import Rule, Submission, default_rules, load_rules, screen
 from kim_content.screening.detectors import KINDS
 from kim_shared.errors import Invalid
 
@@ -83,3 +83,9 @@ def test_rules_round_trip_as_json() -> None:
     assert again == rules
     assert isinstance(hash(rules[0]), int)
     assert Rule.model_validate(rules[0].model_dump()) == rules[0]
+
+
+def test_a_hand_built_rule_of_an_unknown_kind_is_refused_by_the_engine() -> None:
+    rule = Rule(id="x.magic", kind="magic", action="block")
+    with pytest.raises(Invalid):
+        screen(Submission(fields={"body": "teks"}), [rule], [])

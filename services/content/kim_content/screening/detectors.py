@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from lokal.samaran import PII_TYPES
@@ -100,13 +101,26 @@ def _finding(field: str, start: int, end: int, category: str, text: str, action:
     )
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]\s")
+
+
+@lru_cache(maxsize=64)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Whole words or phrases, any case: ``pura`` finds "Pura Agung", not "Purabaya"."""
+    cleaned = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in cleaned)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def detect_personal_data(ctx: ScreenContext, p: PiiParams, action: Action) -> list[Finding]:
-    places = [w.casefold() for w in p.public_places]
+    places = _words_pattern(tuple(p.public_places))
 
     def action_for(text: str, start: int) -> Action:
-        if places:
-            before = re.split(r"[.!?\n]\s", text[max(0, start - 60) : start])[-1].casefold()
-            if any(w in before for w in places):
+        if places is not None:
+            before = _SENTENCE_END.split(text[max(0, start - 60) : start])[-1]
+            if places.search(before) is not None:
                 return p.public_place_action
         return action
 

@@ -192,15 +192,17 @@ def find_watched(text: str, watched: Sequence[WatchedWord]) -> list[WordMatch]:
             for m in index.glued.finditer(keys[i]):
                 if m.group() != keys[i]:
                     found.append(WordMatch(index.by_glued[m.group()].word, token.start, token.end))
-    return _without_overlaps(found)
+    return _without_overlaps(found, len(text))
 
 
-def _without_overlaps(found: list[WordMatch]) -> list[WordMatch]:
+def _without_overlaps(found: list[WordMatch], length: int) -> list[WordMatch]:
     found.sort(key=lambda m: (-action_rank(m.word.action), -(m.end - m.start), m.start))
+    taken = bytearray(length + 1)
     accepted: list[WordMatch] = []
     for m in found:
-        if any(m.start < a.end and a.start < m.end for a in accepted):
+        if taken.find(1, m.start, m.end) != -1:
             continue
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
         accepted.append(m)
     accepted.sort(key=lambda m: m.start)
     return accepted
