@@ -19,6 +19,7 @@ _FIELD = {
     "cover.alt": "teks alternatif gambar sampul",
 }
 _MEDIA = re.compile(r"^media\.(\d+)\.(caption|alt)$")
+_TAG = re.compile(r"^tags\.(\d+)$")
 
 _PERSONAL = {
     "nik": "NIK",
@@ -70,13 +71,16 @@ _SPAM = {
 
 
 def field_label(field: str) -> str:
-    """``body`` → ``isi``, ``media.0.caption`` → ``keterangan media 1``."""
+    """``body`` → ``isi``, ``media.0.caption`` → ``keterangan media 1``, ``tags.2`` → ``tag 3``."""
     if field in _FIELD:
         return _FIELD[field]
     m = _MEDIA.match(field)
     if m:
         what = "keterangan" if m.group(2) == "caption" else "teks alternatif"
         return f"{what} media {int(m.group(1)) + 1}"
+    t = _TAG.match(field)
+    if t:
+        return f"tag {int(t.group(1)) + 1}"
     return field
 
 
