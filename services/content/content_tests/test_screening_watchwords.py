@@ -30,6 +30,8 @@ def test_seed_lists_cover_every_category_with_valid_actions() -> None:
         "Anjing liar menggigit warga di dusun Krajan",
         "Pembangunan jalan desa selesai tepat waktu",
         "Petani memanen padi bersama kelompok tani",
+        "Kebakaran gereja tua di dusun Krajan berhasil dipadamkan",
+        "Berdasarkan data desa, dana desa dipakai untuk jalan",
     ],
 )
 def test_clean_village_news_matches_nothing(text: str) -> None:
