@@ -241,6 +241,7 @@ def test_a_20000_character_body_screens_well_under_100_ms() -> None:
 
 
 def _timed(body: str) -> float:
-    started = time.perf_counter()
+    """CPU time of this process: other work on a shared machine does not count."""
+    started = time.process_time()
     _screen(body)
-    return time.perf_counter() - started
+    return time.process_time() - started
