@@ -95,7 +95,7 @@ async def test_reject_revise_resubmit_approve(http, auth, registry, runtime) -> 
     ] == "published"
 
     audit = (await http.get(f"/moderation/cases/{case['id']}/audit", headers=ops)).json()
-    assert [e["action"] for e in audit] == ["open", "claim", "decide"]
+    assert [e["action"] for e in audit] == ["open", "claim", "claim", "decide"]
     assert audit[-1]["detail"]["reason_code"] == "kualitas"
 
     async with runtime.pool.acquire() as conn:
