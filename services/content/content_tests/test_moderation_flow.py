@@ -20,7 +20,8 @@ async def _open_case(http, staff, article_id: str, kind: str) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     found = [c for c in r.json() if c["subject_id"] == article_id]
     assert len(found) == 1, r.json()
-    return found[0]
+    case: dict[str, Any] = found[0]
+    return case
 
 
 async def _decide(http, staff, case_id: str, **body: Any) -> dict[str, Any]:
@@ -55,7 +56,8 @@ async def test_reject_revise_resubmit_approve(http, auth, registry, runtime) -> 
     assert case["title"] == article["content"]["title"]
     assert case["verdict"] is not None
     detail = (await http.get(f"/moderation/cases/{case['id']}", headers=ops)).json()
-    assert detail["content"]["number"] == 1 and detail["screening"] is not None
+    assert detail["content"]["number"] == 1
+    assert detail["screening"] is not None
 
     # a decision needs a reason, and the right word for the kind of case
     await http.post(f"/moderation/cases/{case['id']}/claim", headers=ops)
@@ -88,7 +90,8 @@ async def test_reject_revise_resubmit_approve(http, auth, registry, runtime) -> 
     assert r.status_code == 200, r.text
     assert (await submit(http, siti, article["id"])).json()["status"] == "diskominfo_review"
     again = await _open_case(http, ops, article["id"], "submission")
-    assert again["id"] != case["id"] and again["revision"] == 2
+    assert again["id"] != case["id"]
+    assert again["revision"] == 2
     await _decide(http, ops, again["id"], decision="approve")
     assert (await http.get(f"/articles/{article['id']}", headers=siti)).json()[
         "status"
@@ -103,7 +106,8 @@ async def test_reject_revise_resubmit_approve(http, auth, registry, runtime) -> 
     assert rows
     for row in rows:
         text = str(row["payload"])
-        assert "siti" not in text and "author" not in text, row["event_type"]
+        assert "siti" not in text, row["event_type"]
+        assert "author" not in text, row["event_type"]
 
 
 async def test_reports_hide_then_appeal_then_takedown_and_restore(http, auth, registry) -> None:

@@ -43,7 +43,8 @@ async def test_queue_order_filters_claims_and_tenants(http, auth, registry, runt
     r = await http.get("/moderation/cases", params={"kabupaten": PONOROGO}, headers=ops)
     assert r.status_code == 200, r.text
     assert [c["id"] for c in r.json()] == [overdue, urgent, soon, late]
-    assert r.json()[0]["overdue"] and r.json()[1]["urgent"]
+    assert r.json()[0]["overdue"]
+    assert r.json()[1]["urgent"]
 
     def ids(resp) -> list[str]:
         assert resp.status_code == 200, resp.text
@@ -88,7 +89,8 @@ async def test_queue_order_filters_claims_and_tenants(http, auth, registry, runt
     # an expired claim can be taken
     async with runtime.pool.acquire() as conn:
         await conn.execute(
-            "UPDATE moderation_cases SET claimed_by = 'gone', claimed_at = now() - interval '3 hours'"
+            "UPDATE moderation_cases SET claimed_by = 'gone',"
+            " claimed_at = now() - interval '3 hours'"
             " WHERE id = $1",
             uuid.UUID(late),
         )
