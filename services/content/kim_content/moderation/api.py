@@ -55,9 +55,7 @@ def _settings(request: Request) -> ContentSettings:
 
 
 def _claim_ttl(request: Request) -> timedelta:
-    """TODO(integrator): a ContentSettings field ``moderation_claim_minutes`` (default 120)."""
-    minutes = getattr(_settings(request), "moderation_claim_minutes", 120)
-    return timedelta(minutes=float(minutes))
+    return timedelta(minutes=_settings(request).moderation_claim_minutes)
 
 
 def _actor(principal: Principal, region: str) -> Actor:
