@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from .support import GOMBANG, PONOROGO, SLAHUNG, TUGUREJO, submit, write
