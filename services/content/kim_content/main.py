@@ -13,6 +13,7 @@ import kim_content
 from kim_content.articles.api import router as articles_router
 from kim_content.articles.scheduler import run_scheduler
 from kim_content.moderation.api import router as moderation_router
+from kim_content.publishing.api import router as public_router
 from kim_content.settings import ContentSettings
 from kim_shared.events.types.activity import ArticlePublished, ArticleRejected
 from kim_shared.events.types.content import CONTENT_EVENTS
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
     title="KIM Content",
     description=(kim_content.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
-    routers=(articles_router, moderation_router),
+    routers=(articles_router, moderation_router, public_router),
     publishes=(ArticlePublished, ArticleRejected, *CONTENT_EVENTS),
     projections=(REGIONS, KIM),
     tasks=(run_scheduler,),
