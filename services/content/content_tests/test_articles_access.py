@@ -105,6 +105,12 @@ async def test_the_village_must_lie_in_the_kims_kecamatan_or_its_settings(
     )
     assert r.status_code == 200, r.text
     await write(http, siti, kim, village_code="35.02.11.2001")
+    r = await http.put(
+        f"/kim/{kim.kim_id}/content-settings",
+        json={"extra_villages": [MADIUN_DESA]},
+        headers=budi,
+    )
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body.extra_villages[0]")
     # a plain member may not change the settings
     r = await http.put(
         f"/kim/{kim.kim_id}/content-settings",

@@ -31,6 +31,9 @@ class ContentSettings(ServiceSettings):
         ge=1,
         description="Distinct readers' reports that hide an article pending review.",
     )
+    moderation_claim_minutes: int = Field(
+        default=120, ge=5, le=24 * 60, description="How long a moderator's claim on a case holds."
+    )
     scheduler_interval_s: float = Field(default=30.0, gt=0)
     public_base_url: str = Field(
         default="http://127.0.0.1:8002", description="Base of links in feeds."

@@ -34,11 +34,13 @@ from kim_shared.auth import Principal
 from kim_shared.auth.principal import OPERATOR_KABUPATEN, PENGELOLA_KIM
 from kim_shared.clock import today
 from kim_shared.db import Connection
-from kim_shared.errors import NotFound
+from kim_shared.errors import Invalid, NotFound
 from kim_shared.http.command import command
 from kim_shared.http.concurrency import IfMatchOptional, IfMatchRequired, etag, with_etag
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.projections.kim.lookups import get_kim
+from kim_shared.projections.kim.rows import Kim
+from kim_shared.projections.regions.lookups import active_village
 from kim_shared.service import Pool, Runtime, Source, get_runtime
 
 router = APIRouter(tags=["articles"])
@@ -250,7 +252,8 @@ async def put_settings(
 ) -> KimContentSettingsView:
     """The KIM's officers or its kabupaten's operator: editor review, extra villages."""
     async with pool.acquire() as conn, conn.transaction():
-        await _settings_access(conn, principal, kim_id)
+        kim = await _settings_access(conn, principal, kim_id)
+        await _check_extra_villages(conn, kim.state.kabupaten_code, body.extra_villages)
         row = await repo.put_settings(
             conn, kim_id, body.editor_review, sorted(set(body.extra_villages)), principal.subject
         )
@@ -262,14 +265,24 @@ async def put_settings(
         )
 
 
-async def _settings_access(conn: Connection, principal: Principal, kim_id: UUID) -> None:
+async def _settings_access(conn: Connection, principal: Principal, kim_id: UUID) -> Kim:
     kim = await get_kim(conn, kim_id)
     if kim is None:
         raise NotFound(access.KIM_NOT_FOUND)
     if principal.acts_in(kim.state.village_code, OPERATOR_KABUPATEN):
-        return
+        return kim
     if principal.acts_in(kim.state.village_code, PENGELOLA_KIM) and await access.is_officer_of(
         conn, principal, kim_id, today()
     ):
-        return
+        return kim
     raise NotFound(access.KIM_NOT_FOUND)
+
+
+async def _check_extra_villages(conn: Connection, kabupaten: str, codes: list[str]) -> None:
+    """Extra villages must be active villages of the KIM's own kabupaten (422 otherwise)."""
+    for i, code in enumerate(codes):
+        if not code.startswith(kabupaten + ".") or await active_village(conn, code) is None:
+            raise Invalid(
+                "An extra village must be an active desa/kelurahan of the KIM's kabupaten.",
+                field=f"body.extra_villages[{i}]",
+            )

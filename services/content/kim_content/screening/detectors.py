@@ -7,8 +7,10 @@ rule to some fields; by default it reads them all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from lokal.samaran import PII_TYPES
@@ -34,6 +36,11 @@ class PiiParams(Params):
     #: lokal types in lower case: nik, kk, phone, email, address, npwp, …
     types: list[str] = Field(min_length=1)
     min_confidence: Literal["high", "medium"] = "medium"
+    #: Words that name a public place ("balai desa", "puskesmas"): an address right after
+    #: one of them (same sentence, within 60 characters) is the place's, not a person's.
+    public_places: list[str] = Field(default_factory=list)
+    #: Action for such an address; the rule's action for every other hit.
+    public_place_action: Action = "review"
 
     @field_validator("types")
     @classmethod
@@ -94,9 +101,31 @@ def _finding(field: str, start: int, end: int, category: str, text: str, action:
     )
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]\s")
+
+
+@lru_cache(maxsize=64)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Whole words or phrases, any case: ``pura`` finds "Pura Agung", not "Purabaya"."""
+    cleaned = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in cleaned)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def detect_personal_data(ctx: ScreenContext, p: PiiParams, action: Action) -> list[Finding]:
+    places = _words_pattern(tuple(p.public_places))
+
+    def action_for(text: str, start: int) -> Action:
+        if places is not None:
+            before = _SENTENCE_END.split(text[max(0, start - 60) : start])[-1]
+            if places.search(before) is not None:
+                return p.public_place_action
+        return action
+
     return [
-        _finding(name, h.start, h.end, h.kind, text, action)
+        _finding(name, h.start, h.end, h.kind, text, action_for(text, h.start))
         for name, text in ctx.fields(p.fields)
         for h in select(ctx.pii(name), p.types, p.min_confidence)
     ]

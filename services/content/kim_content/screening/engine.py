@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kim_shared.errors import Invalid
+
 from .context import ScreenContext
 from .detectors import KINDS
 from .messages import reason
@@ -66,8 +68,8 @@ def screen(
 ) -> ScreeningResult:
     """Screen ``submission`` with the enabled ``rules`` and the kabupaten's ``watched`` words.
 
-    Rules should come from :func:`load_rules`/:func:`default_rules`; a rule with an
-    unknown kind raises ``KeyError`` here.
+    Rules should come from :func:`load_rules`/:func:`default_rules`, which check them;
+    a rule of an unknown kind built by hand raises ``Invalid`` here.
     """
     ctx = ScreenContext(submission, watched)
     results: list[RuleResult] = []
@@ -78,7 +80,11 @@ def screen(
     for rule in rules:
         if not rule.enabled:
             continue
-        kind = KINDS[rule.kind]
+        kind = KINDS.get(rule.kind)
+        if kind is None:
+            raise Invalid(
+                f"Unknown screening rule kind {rule.kind!r}.", field=f"rules.{rule.id}.kind"
+            )
         findings = sorted(
             kind.detect(ctx, rule.parsed_params(), rule.action),
             key=lambda f: (f.field, f.start, f.end),

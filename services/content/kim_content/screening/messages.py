@@ -19,6 +19,7 @@ _FIELD = {
     "cover.alt": "teks alternatif gambar sampul",
 }
 _MEDIA = re.compile(r"^media\.(\d+)\.(caption|alt)$")
+_TAG = re.compile(r"^tags\.(\d+)$")
 
 _PERSONAL = {
     "nik": "NIK",
@@ -26,7 +27,7 @@ _PERSONAL = {
     "nik_shaped": "angka 16 digit yang mirip NIK/KK",
     "phone": "nomor telepon",
     "email": "alamat e-mail",
-    "address": "alamat rumah",
+    "address": "alamat jalan",
     "npwp": "NPWP",
     "passport": "nomor paspor",
     "sim": "nomor SIM",
@@ -51,12 +52,12 @@ _PERSONAL = {
     "biometric": "data biometrik",
 }
 _WORDS = {
-    "judi": "judi online",
-    "pinjol": "pinjaman online ilegal",
-    "sara": "SARA",
-    "kasar": "kata kasar",
-    "hoaks": "hoaks",
-    "lainnya": "kata yang dipantau",
+    "judi": "terkait judi",
+    "pinjol": "terkait pinjaman online ilegal",
+    "sara": "bernuansa SARA",
+    "kasar": "kasar",
+    "hoaks": "terkait hoaks",
+    "lainnya": "yang dipantau",
 }
 _SPAM = {
     "link": "Terlalu banyak tautan",
@@ -70,13 +71,16 @@ _SPAM = {
 
 
 def field_label(field: str) -> str:
-    """``body`` → ``isi``, ``media.0.caption`` → ``keterangan media 1``."""
+    """``body`` → ``isi``, ``media.0.caption`` → ``keterangan media 1``, ``tags.2`` → ``tag 3``."""
     if field in _FIELD:
         return _FIELD[field]
     m = _MEDIA.match(field)
     if m:
         what = "keterangan" if m.group(2) == "caption" else "teks alternatif"
         return f"{what} media {int(m.group(1)) + 1}"
+    t = _TAG.match(field)
+    if t:
+        return f"tag {int(t.group(1)) + 1}"
     return field
 
 
@@ -92,7 +96,12 @@ def reason(f: Finding) -> str:
             "(UU PDP Pasal 25). Catat persetujuan wali atau hapus gambar anak sebelum terbit."
         )
     if f.category in _PERSONAL:
-        return f"Ditemukan {_PERSONAL[f.category]} {_where(f)}. Hapus atau samarkan sebelum terbit."
+        todo = (
+            "Hapus atau samarkan sebelum terbit."
+            if f.action == "block"
+            else "Moderator akan memeriksa apakah ini data pribadi."
+        )
+        return f"Ditemukan {_PERSONAL[f.category]} {_where(f)}. {todo}"
     if f.category in _WORDS:
         todo = {
             "block": "Hapus kata tersebut sebelum terbit.",

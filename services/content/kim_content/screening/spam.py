@@ -112,10 +112,15 @@ def is_shouting(text: str, *, min_letters: int, ratio: float) -> bool:
     return letters >= min_letters and upper >= ratio * letters
 
 
-_PHONE_TAIL = r"(?:\+\s?62|62|0)\s?8[\d\s.\-]{7,16}\d"
+_PHONE_TAIL = r"(?:\+ ?62|62|0) ?8[\d .\-]{7,16}\d"
+_CONTACT_WORD = (
+    r"(?:hub(?:ungi)?|wa|whatsapp|watsap|whatsap|telp?|telepon|telfon|tlp|call|sms|kontak|cp|"
+    r"chat|dm|info)"
+)
+#: "Hubungi WA 08…", "hub: +62 8…": one to three contact words, then a mobile number.
 _CONTACT = re.compile(
-    r"\b(?:hub(?:ungi)?|wa|whatsapp|watsap|whatsap|telp?|telepon|telfon|tlp|call|sms|kontak|cp|"
-    r"chat|dm|info)\b[\s.:/-]*(?:di|ke|ya|aja|saja)?[\s.:/-]*" + _PHONE_TAIL,
+    rf"\b{_CONTACT_WORD}\b(?:[\s.:/-]*(?:{_CONTACT_WORD}|di|ke|ya|aja|saja)\b){{0,2}}[\s.:/-]*"
+    + _PHONE_TAIL,
     re.IGNORECASE,
 )
 _CHAT_LINK = re.compile(

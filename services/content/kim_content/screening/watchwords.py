@@ -4,7 +4,8 @@ normalised tokens and phrases, with Indonesian affixes where it matters.
 A token matches a watched word when its folded form equals the word's folded form
 (``jud1``, ``juuudi``, ``j u d i`` → ``judi``) or, for words with ``affixes=True``,
 when stripping common Indonesian affixes or the Sastrawi stemmer yields it
-(``berjudi``, ``perjudian``, ``judinya``, ``pinjolnya``). Stems are only computed
+(``berjudi``, ``perjudian``, ``judinya``, ``pinjolnya``); phrases match their words
+as written (``kebakaran gereja`` is not ``bakar gereja``). Stems are only computed
 for tokens that contain a watched root, so clean text never reaches the stemmer.
 ``judul`` is not ``judi``, ``pinjaman`` is not ``pinjol``: only whole affixes are
 stripped. Phrases match consecutive tokens, and also written as one word
@@ -139,7 +140,7 @@ def _index(watched: tuple[WatchedWord, ...]) -> _Index:
             first.setdefault(glued, []).append(_Entry(word, (glued,)))
         if len(glued) >= _MIN_ROOT:
             by_glued.setdefault(glued, entry)
-        if word.affixes and len(keys[0]) >= _MIN_ROOT:
+        if word.affixes and len(keys) == 1 and len(keys[0]) >= _MIN_ROOT:
             roots.append(keys[0])
     frozen = {k: tuple(sorted(v, key=lambda e: -len(e.keys))) for k, v in first.items()}
     return _Index(frozen, _alternation(roots), _alternation(list(by_glued)), by_glued)
@@ -163,7 +164,9 @@ def _candidates(text: str, key: str, index: _Index) -> list[_Entry]:
         derived = _affix_forms(key) | {_stem(text)}
         derived.discard(key)
         for form in derived:
-            found.extend(e for e in index.first.get(form, ()) if e.word.affixes)
+            found.extend(
+                e for e in index.first.get(form, ()) if e.word.affixes and len(e.keys) == 1
+            )
     return found
 
 
@@ -192,15 +195,17 @@ def find_watched(text: str, watched: Sequence[WatchedWord]) -> list[WordMatch]:
             for m in index.glued.finditer(keys[i]):
                 if m.group() != keys[i]:
                     found.append(WordMatch(index.by_glued[m.group()].word, token.start, token.end))
-    return _without_overlaps(found)
+    return _without_overlaps(found, len(text))
 
 
-def _without_overlaps(found: list[WordMatch]) -> list[WordMatch]:
+def _without_overlaps(found: list[WordMatch], length: int) -> list[WordMatch]:
     found.sort(key=lambda m: (-action_rank(m.word.action), -(m.end - m.start), m.start))
+    taken = bytearray(length + 1)
     accepted: list[WordMatch] = []
     for m in found:
-        if any(m.start < a.end and a.start < m.end for a in accepted):
+        if taken.find(1, m.start, m.end) != -1:
             continue
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
         accepted.append(m)
     accepted.sort(key=lambda m: m.start)
     return accepted
