@@ -365,3 +365,41 @@ async def test_an_older_revision_arriving_late_is_ignored_and_a_duplicate_is_app
         staged = await conn.fetchval("SELECT count(*) FROM outbox WHERE key = $1", str(listing_id))
     assert (row["revision"], row["status"], screenings, staged) == (2, "approved", 1, 1)
     assert "slot" not in row["title"]
+
+
+async def test_a_moderator_decides_a_listing_through_the_moderation_api(
+    http, auth, registry, runtime, kafka_bootstrap, decisions
+) -> None:
+    event = listing(description="Bonus kupon togel untuk setiap pembelian dua bungkus.")
+    await submit_listings(kafka_bootstrap, event)
+    await screened(runtime, event.listing_id)
+    rina = auth("operator_kabupaten", sub="rina", region=PONOROGO)
+    queue = await http.get(
+        "/moderation/cases",
+        params={"kabupaten": PONOROGO, "subject_type": "listing"},
+        headers=rina,
+    )
+    assert queue.status_code == 200, queue.text
+    (case,) = [c for c in queue.json() if c["subject_id"] == str(event.listing_id)]
+    # another kabupaten's staff do not see it
+    agus = auth("operator_kabupaten", sub="agus", region=MADIUN)
+    assert (await http.get(f"/moderation/cases/{case['id']}", headers=agus)).status_code == 404
+    detail = await http.get(f"/moderation/cases/{case['id']}", headers=rina)
+    assert detail.status_code == 200, detail.text
+
+    r = await http.post(f"/moderation/cases/{case['id']}/claim", headers=rina)
+    assert r.status_code == 200, r.text
+    r = await http.post(
+        f"/moderation/cases/{case['id']}/decision",
+        json={"decision": "reject", "reason_code": "judi_pinjol", "feedback": "Kupon togel."},
+        headers=rina,
+    )
+    assert r.status_code == 200, r.text
+    (ce,) = await decisions.of(event.listing_id)
+    assert_no_personal_data(ce)
+    assert (ce.data["decision"], ce.data["reason_code"], ce.data["automatic"]) == (
+        "rejected",
+        "judi_pinjol",
+        False,
+    )
+    assert "togel" not in ce.to_bytes().decode()  # the moderator's feedback stays here
