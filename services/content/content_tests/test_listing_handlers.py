@@ -132,3 +132,20 @@ async def test_a_listing_outside_its_kabupaten_is_refused(conn) -> None:
     event = listing(village=MADIUN_DESA).model_copy(update={"kabupaten_code": PONOROGO})
     with pytest.raises(PermanentError):
         await on_listing_submitted(conn, event, source=SOURCE, now=NOW)
+
+
+async def test_a_platform_rule_added_later_reaches_a_kabupaten_with_its_own_policy(conn) -> None:
+    change = policy.RuleChange(enabled=False)
+    await policy.change_rule(conn, PONOROGO, "spam.links", change, actor=RINA, now=NOW)
+    # as if spam.shouting had been added to the platform defaults after Ponorogo's copy
+    await conn.execute(
+        "DELETE FROM screening_rules WHERE kabupaten_code = $1 AND rule_id = 'spam.shouting'",
+        PONOROGO,
+    )
+    rules = {r.id: r for r in (await policy.policy_of(conn, PONOROGO)).rules}
+    assert (rules["spam.links"].enabled, rules["spam.shouting"].enabled) == (False, True)
+    tuned, _ = await policy.change_rule(
+        conn, PONOROGO, "spam.shouting", policy.RuleChange(action="review"), actor=RINA, now=NOW
+    )
+    assert tuned.action == "review"
+    assert (await policy.rule(conn, PONOROGO, "spam.shouting")).action == "review"

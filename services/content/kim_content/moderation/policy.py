@@ -8,6 +8,7 @@ seed lists. Every change is in ``policy_changes`` (who, when, the row before and
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,9 +52,9 @@ _INSERT_RULE: Final = (
     "INSERT INTO screening_rules (kabupaten_code, rule_id, position, kind, action, params,"
     " enabled, description_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 )
-_UPDATE_RULE: Final = (
-    "UPDATE screening_rules SET action = $3, params = $4, enabled = $5"
-    " WHERE kabupaten_code = $1 AND rule_id = $2"
+_UPSERT_RULE: Final = (
+    _INSERT_RULE + " ON CONFLICT (kabupaten_code, rule_id) DO UPDATE SET"
+    " action = EXCLUDED.action, params = EXCLUDED.params, enabled = EXCLUDED.enabled"
 )
 _INSERT_WORD: Final = (
     "INSERT INTO watched_words (kabupaten_code, word, action, category, affixes)"
@@ -107,7 +108,7 @@ class RuleChange:
 
 def normalise_word(value: str) -> str:
     """The stored form of a watched word: NFC text, lower case, single spaces."""
-    return " ".join(value.lower().split())
+    return " ".join(unicodedata.normalize("NFC", value).lower().split())
 
 
 def _rule_of(row: Any) -> Rule:
@@ -132,9 +133,16 @@ async def policy_of(conn: Connection, kabupaten_code: str) -> Policy:
     version: int | None = await conn.fetchval(_VERSION, kabupaten_code)
     if version is None:
         return Policy(tuple(default_rules()), seed_words())
-    rules = tuple(_rule_of(r) for r in await conn.fetch(_RULES, kabupaten_code))
+    rules = _with_new_defaults([_rule_of(r) for r in await conn.fetch(_RULES, kabupaten_code)])
     words = tuple(_word_of(r) for r in await conn.fetch(_WORDS, kabupaten_code))
     return Policy(rules, words, own=True, version=version)
+
+
+def _with_new_defaults(own: list[Rule]) -> tuple[Rule, ...]:
+    """The kabupaten's rules, then any platform rule added since it took its copy (a new
+    default rule reaches every kabupaten; the ones it tuned stay as it tuned them)."""
+    ids = {r.id for r in own}
+    return (*own, *(r for r in default_rules() if r.id not in ids))
 
 
 async def _own(conn: Connection, kabupaten_code: str, expected: Expected) -> int:
@@ -292,12 +300,15 @@ async def change_rule(
     updated = _changed(current, change)
     if updated != current:
         await conn.execute(
-            _UPDATE_RULE,
+            _UPSERT_RULE,
             kabupaten_code,
             rule_id,
+            len(default_rules()) + 1000,  # a platform rule added after the copy: kept last
+            updated.kind,
             updated.action,
             updated.params,
             updated.enabled,
+            updated.description_id,
         )
         await _audit(
             conn,
