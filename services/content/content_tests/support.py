@@ -8,9 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 import httpx
 
+from kim_content.articles import handlers
+from kim_content.articles.handlers import Actor
 from kim_devstack.testing import eventually, publish_events
 from kim_shared.events.types.registry import KimStateChanged, KimStatus, RegionChanged, RosterEntry
 from kim_shared.projections.kim.lookups import get_kim
@@ -150,3 +153,55 @@ async def submit(
     http: httpx.AsyncClient, headers: dict[str, str], article_id: str
 ) -> httpx.Response:
     return await http.post(f"/articles/{article_id}/submit", headers=headers)
+
+
+MODERATOR = Actor("mod", "moderator")
+
+
+async def publish(
+    http: httpx.AsyncClient,
+    runtime: Runtime,
+    headers: dict[str, str],
+    kim: KimOnTopic,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """Write, submit and (a moderator's decision, through the handler) publish an article."""
+    article = await write(http, headers, kim, **overrides)
+    r = await submit(http, headers, article["id"])
+    assert (r.status_code, r.json().get("status")) == (200, "diskominfo_review"), r.text
+    await approve(runtime, article["id"])
+    return article
+
+
+async def approve(runtime: Runtime, article_id: str) -> None:
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        await handlers.decide(
+            conn,
+            runtime.source,
+            UUID(article_id),
+            approve=True,
+            reason_code=None,
+            feedback=None,
+            actor=MODERATOR,
+            now=datetime.now(UTC),
+        )
+
+
+async def hide(runtime: Runtime, article_id: str) -> None:
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        await handlers.set_hidden(
+            conn, runtime.source, UUID(article_id), True, actor=MODERATOR, now=datetime.now(UTC)
+        )
+
+
+async def take_down(runtime: Runtime, article_id: str) -> None:
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        await handlers.take_down(
+            conn,
+            runtime.source,
+            UUID(article_id),
+            "hoaks",
+            None,
+            actor=MODERATOR,
+            now=datetime.now(UTC),
+        )

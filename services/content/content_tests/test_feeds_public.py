@@ -12,8 +12,7 @@ import feedparser  # type: ignore[import-untyped]
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from .support import GOMBANG, PONOROGO, SLAHUNG, TUGUREJO, submit, write
-from .test_public_articles import hide, publish, take_down
+from .support import GOMBANG, PONOROGO, SLAHUNG, TUGUREJO, hide, publish, submit, take_down, write
 
 pytestmark = pytest.mark.integration
 

@@ -3,71 +3,24 @@ every version that was published can be shown, others answer 404."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
-
 import httpx
 import pytest
 
-from kim_content.articles import handlers
-from kim_content.articles.handlers import Actor
-from kim_shared.service import Runtime
-
-from .support import GOMBANG, PONOROGO, SLAHUNG, TUGUREJO, KimOnTopic, article_body, submit, write
+from .support import (
+    GOMBANG,
+    PONOROGO,
+    SLAHUNG,
+    TUGUREJO,
+    approve,
+    article_body,
+    hide,
+    publish,
+    submit,
+    take_down,
+    write,
+)
 
 pytestmark = pytest.mark.integration
-
-MODERATOR = Actor("mod", "moderator")
-
-
-async def publish(
-    http: httpx.AsyncClient,
-    runtime: Runtime,
-    headers: dict[str, str],
-    kim: KimOnTopic,
-    **overrides: Any,
-) -> dict[str, Any]:
-    """Write, submit and (a moderator's decision, through the handler) publish an article."""
-    article = await write(http, headers, kim, **overrides)
-    r = await submit(http, headers, article["id"])
-    assert (r.status_code, r.json().get("status")) == (200, "diskominfo_review"), r.text
-    await approve(runtime, article["id"])
-    return article
-
-
-async def approve(runtime: Runtime, article_id: str) -> None:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.decide(
-            conn,
-            runtime.source,
-            UUID(article_id),
-            approve=True,
-            reason_code=None,
-            feedback=None,
-            actor=MODERATOR,
-            now=datetime.now(UTC),
-        )
-
-
-async def hide(runtime: Runtime, article_id: str) -> None:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.set_hidden(
-            conn, runtime.source, UUID(article_id), True, actor=MODERATOR, now=datetime.now(UTC)
-        )
-
-
-async def take_down(runtime: Runtime, article_id: str) -> None:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.take_down(
-            conn,
-            runtime.source,
-            UUID(article_id),
-            "hoaks",
-            None,
-            actor=MODERATOR,
-            now=datetime.now(UTC),
-        )
 
 
 async def test_a_published_article_is_shown_rendered_without_its_author(
@@ -171,3 +124,32 @@ async def test_listing_filters_by_region_category_and_tag_newest_first_with_a_cu
 
     bad = await http.get("/public/articles", params={"cursor": "bm90LWEtY3Vyc29y"})
     assert (bad.status_code, bad.headers["content-type"]) == (422, "application/problem+json")
+
+
+async def test_a_taken_down_article_revised_and_approved_again_shows_both_published_versions(
+    http, auth, registry, runtime
+) -> None:
+    kim = await registry.kim(members={"siti": "anggota"})
+    siti = auth("anggota_kim", sub="siti", region=PONOROGO)
+    article = await publish(http, runtime, siti, kim, title="Harga gabah di Desa Tugurejo naik")
+    await take_down(runtime, article["id"])
+    assert (await http.get(f"/public/articles/{article['id']}")).status_code == 404
+    current = (await http.get(f"/articles/{article['id']}", headers=siti)).json()
+    assert current["status"] == "taken_down"
+    body = article_body(kim, title="Harga gabah di Desa Tugurejo naik (sudah diperbaiki)")
+    body.pop("kim_id")
+    r = await http.put(
+        f"/articles/{article['id']}",
+        json=body,
+        headers={**siti, "If-Match": f'"{current["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    assert (await submit(http, siti, article["id"])).json()["status"] == "diskominfo_review"
+    assert (await http.get(f"/public/articles/{article['id']}")).status_code == 404
+    await approve(runtime, article["id"])
+    shown = (await http.get(f"/public/articles/{article['id']}")).json()
+    assert shown["title"].endswith("(sudah diperbaiki)")
+    first = await http.get(f"/public/articles/{article['id']}/revisions/1")
+    second = await http.get(f"/public/articles/{article['id']}/revisions/2")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json()["title"] == "Harga gabah di Desa Tugurejo naik"

@@ -7,8 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .support import GOMBANG, MADIUN, PONOROGO, SLAHUNG, TUGUREJO
-from .test_public_articles import hide, publish, take_down
+from .support import GOMBANG, MADIUN, PONOROGO, SLAHUNG, TUGUREJO, hide, publish, take_down
 
 pytestmark = pytest.mark.integration
 

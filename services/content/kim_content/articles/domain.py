@@ -42,8 +42,10 @@ Action = Literal[
 ]
 Verdict = Literal["clean", "flag", "review", "block"]
 
-EDITABLE: Final[frozenset[str]] = frozenset({"draft", "rejected"})
-"""Where the author may change the text (a new revision)."""
+EDITABLE: Final[frozenset[str]] = frozenset({"draft", "rejected", "taken_down"})
+"""Where the author may change the text (a new revision). A taken-down article revised and
+resubmitted goes through review again; once approved it is published as a new version (the
+earlier published versions stay readable)."""
 
 ALLOWED: Final[dict[Action, frozenset[str]]] = {
     "revise": EDITABLE,
@@ -71,8 +73,8 @@ class InvalidTransition(Exception):
 
 _PAST: Final[dict[Action, str]] = {
     "create": "created",
-    "revise": "revised (only drafts and rejected articles can be changed)",
-    "submit": "submitted (only drafts and rejected articles can be submitted)",
+    "revise": "revised (only drafts, rejected and taken-down articles can be changed)",
+    "submit": "submitted (only drafts, rejected and taken-down articles can be submitted)",
     "editor_approve": "approved by a KIM editor",
     "editor_return": "returned by a KIM editor",
     "approve": "approved",

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_registry.regions.importer import ImportResult
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     PONOROGO,
     TUGUREJO,
     Auth,
@@ -19,9 +22,6 @@ from tests.test_groups_support import (
     set_status,
     staff_the_officers,
 )
-
-from kim_registry.regions.importer import ImportResult
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_devstack.testing import eventually
+from kim_registry.regions.importer import ImportResult
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     PONOROGO,
     Auth,
     form,
@@ -29,10 +33,6 @@ from tests.test_groups_support import (
     member_body,
     operator,
 )
-
-from kim_devstack.testing import eventually
-from kim_registry.regions.importer import ImportResult
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

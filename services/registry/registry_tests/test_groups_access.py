@@ -20,7 +20,10 @@ from typing import Any, Literal
 
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_registry.regions.importer import ImportResult
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     MADIUN,
     PONOROGO,
     SENEPO,
@@ -35,9 +38,6 @@ from tests.test_groups_support import (
     operator,
     pengelola,
 )
-
-from kim_registry.regions.importer import ImportResult
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import asyncpg
 import httpx
 import pytest
-from tests.test_evaluation_flow import create_period, insert_kim
 
 from kim_devstack.testing import eventually
 from kim_registry.regions.importer import ImportResult
 from kim_shared.service import Runtime
+from registry_tests.test_evaluation_flow import create_period, insert_kim
 
 pytestmark = pytest.mark.integration
 

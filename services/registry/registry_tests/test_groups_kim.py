@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_registry.regions.importer import ImportResult
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     PONOROGO,
     RONOWIJAYAN,
     SENEPO,
@@ -24,9 +27,6 @@ from tests.test_groups_support import (
     set_status,
     staff_the_officers,
 )
-
-from kim_registry.regions.importer import ImportResult
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_registry.groups import repository
+from kim_registry.regions.importer import ImportResult
+from kim_shared.db import Connection
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     MADIUN,
     PONOROGO,
     RONOWIJAYAN,
@@ -21,11 +26,6 @@ from tests.test_groups_support import (
     pengelola,
     set_status,
 )
-
-from kim_registry.groups import repository
-from kim_registry.regions.importer import ImportResult
-from kim_shared.db import Connection
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

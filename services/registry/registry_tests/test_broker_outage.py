@@ -21,7 +21,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from tests.test_groups_support import Auth, kim_body, operator
 
 from kim_devstack.kafka import KafkaNode
 from kim_devstack.testing import eventually, serving
@@ -33,6 +32,7 @@ from kim_shared.kafka import OutgoingRecord, read_topic
 from kim_shared.outbox import EventSource
 from kim_shared.outbox.store import envelope
 from kim_shared.service import Runtime
+from registry_tests.test_groups_support import Auth, kim_body, operator
 
 pytestmark = pytest.mark.integration
 

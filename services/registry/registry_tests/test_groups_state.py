@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.test_groups_support import (
+
+from kim_devstack.testing import eventually
+from kim_registry.regions.importer import ImportResult
+from kim_shared.events.topics import REGISTRY_KIM_STATE
+from kim_shared.kafka import read_topic
+from kim_shared.service import Runtime
+from registry_tests.test_groups_support import (
     TUGUREJO,
     Auth,
     add,
@@ -20,12 +26,6 @@ from tests.test_groups_support import (
     set_status,
     staff_the_officers,
 )
-
-from kim_devstack.testing import eventually
-from kim_registry.regions.importer import ImportResult
-from kim_shared.events.topics import REGISTRY_KIM_STATE
-from kim_shared.kafka import read_topic
-from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 

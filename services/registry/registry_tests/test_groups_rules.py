@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.test_groups_support import PONOROGO, Auth, counts, kim_body, operator
 
 from kim_registry.regions.importer import ImportResult
 from kim_shared.service import Runtime
+from registry_tests.test_groups_support import PONOROGO, Auth, counts, kim_body, operator
 
 pytestmark = pytest.mark.integration
 
