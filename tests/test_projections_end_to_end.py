@@ -29,13 +29,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kim_devstack.stack import create_database, with_database
-from kim_devstack.testing import bearer, eventually, serving
+from kim_devstack.testing import bearer, eventually, serving, start_groups_at_the_end
 from kim_registry.regions.importer import import_regions
 from kim_shared.cli import main
-from kim_shared.events.topics import REGISTRY_KIM_STATE, REGISTRY_REGION, TopicSpec
+from kim_shared.events.topics import REGISTRY_KIM_STATE, REGISTRY_REGION
 from kim_shared.projections import PROJECTIONS
 from kim_shared.projections.cli import angka
 from kim_shared.projections.kim import get_kim, role_in_active_kim
@@ -76,23 +75,6 @@ def _settings(service: str, dsn: str, bootstrap: str, keys: Path) -> Any:
         log_json=False,
         outbox_poll_interval_s=0.2,
     )
-
-
-async def start_groups_at_the_end(
-    bootstrap: str, groups: list[str], topics: list[TopicSpec]
-) -> None:
-    """Commit the topics' current end offsets for ``groups`` (none of them may be running)."""
-    for group in groups:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            tps = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
-            consumer.assign(tps)
-            await consumer.commit(await consumer.end_offsets(tps))
-        finally:
-            await consumer.stop()
 
 
 @pytest.fixture

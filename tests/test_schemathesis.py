@@ -8,7 +8,8 @@ negative data rejected, positive data accepted, missing required headers, unsupp
 methods, ignored auth, …), bounded examples, a fixed seed and derandomized generation,
 so CI sees the same requests on every run. A valid staff token is sent, so
 authenticated operations get past 401, and the registry first imports Kabupaten
-Ponorogo and forms a KIM, so reads and writes meet real rows.
+Ponorogo and forms a KIM, so reads and writes meet real rows; content first receives
+Ponorogo's regions on Kafka, so its region filters and feeds meet real regions.
 
 Any failure fails the test with Schemathesis' own report (each failure with the request
 that reproduces it); a run that tested fewer operations than the document lists fails
@@ -23,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,8 +39,9 @@ import pytest
 
 from kim_devstack.services import ServiceDef, ServiceProcess
 from kim_devstack.stack import Stack, with_database
-from kim_devstack.testing import bearer
+from kim_devstack.testing import bearer, publish_events
 from kim_shared.auth import OPERATOR_KABUPATEN
+from kim_shared.events.types.registry import RegionChanged
 from kim_shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -78,7 +81,7 @@ def _settings(service: str, database_url: str, bootstrap: str, keys: Path) -> Se
     return settings
 
 
-def _seed_registry(url: str, headers: dict[str, str]) -> None:
+def _seed_registry(url: str, headers: dict[str, str], _bootstrap: str) -> None:
     """Kabupaten Ponorogo's regions and one KIM, through the API itself."""
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
         imported = http.post("/regions/imports", json={"scope": PONOROGO})
@@ -90,7 +93,36 @@ def _seed_registry(url: str, headers: dict[str, str]) -> None:
         assert formed.status_code == 201, formed.text
 
 
-SEEDS: dict[str, Callable[[str, dict[str, str]], None]] = {"registry": _seed_registry}
+# What the registry would publish for the content service's region projection: Ponorogo
+# down to one desa (the dictionary codes in tests/schemathesis.toml), so region filters
+# and feeds meet real regions instead of 404s.
+CONTENT_REGIONS: list[tuple[str, str | None, int, str, str]] = [
+    ("35", None, 1, "provinsi", "Jawa Timur"),
+    (PONOROGO, "35", 2, "kabupaten", "Ponorogo"),
+    ("35.02.01", PONOROGO, 3, "kecamatan", "Slahung"),
+    ("35.02.01.2001", "35.02.01", 4, "desa", "Tugurejo"),
+]
+
+
+def _seed_content(url: str, headers: dict[str, str], bootstrap: str) -> None:
+    """The registry's regions published on Kafka (a test publisher stands in for it), and
+    a wait until content's feeds know the desa."""
+    events = [
+        RegionChanged(code=c, parent_code=p, level=lvl, type=t, name=n)  # type: ignore[arg-type]
+        for c, p, lvl, t, n in CONTENT_REGIONS
+    ]
+    asyncio.run(publish_events(bootstrap, "registry", events))
+    with httpx.Client(base_url=url, timeout=10) as http:
+        deadline = time.monotonic() + 60
+        while http.get(f"/feeds/{CONTENT_REGIONS[-1][0]}.rss").status_code != 200:
+            assert time.monotonic() < deadline, "content never projected the regions"
+            time.sleep(0.2)
+
+
+SEEDS: dict[str, Callable[[str, dict[str, str], str], None]] = {
+    "registry": _seed_registry,
+    "content": _seed_content,
+}
 
 
 async def _drop(server: str, database: str) -> None:
@@ -121,7 +153,7 @@ def running(request: pytest.FixtureRequest, stack: Stack, tmp_path: Path) -> Ite
     try:
         process.wait_ready()
         if name in SEEDS:
-            SEEDS[name](service.url, headers)
+            SEEDS[name](service.url, headers, stack.kafka_bootstrap)
         yield Running(name, service.url, headers["Authorization"].removeprefix("Bearer "))
     finally:
         process.stop()

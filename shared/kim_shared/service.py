@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -134,6 +134,9 @@ class ServiceSpec:
     projections: Sequence[Projection] = ()
     """Projections of registry state the service mounts (``(REGIONS, KIM)``): their
     migrations and a rebuildable consumer each, see :attr:`every_consumer`."""
+    tasks: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
+    """Background loops of the service (a scheduler, say): started once the runtime is up,
+    cancelled first at shutdown. Each must survive its own errors (log and go on)."""
 
     # -- Projections mounted by the service (kit pieces, DESIGN §4) -------------------------
 
@@ -338,7 +341,16 @@ async def _start(
         await broker.stop()
 
     stack.push_async_callback(stop_consumers)
-    return Runtime(settings, pool, producer, broker, EventSource(spec.name))
+    runtime = Runtime(settings, pool, producer, broker, EventSource(spec.name))
+    for task in spec.tasks:
+        stack.push_async_callback(_cancel, asyncio.create_task(task(runtime)))
+    return runtime
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _start_consumers(broker: KafkaBroker, max_backoff_s: float = 30.0) -> None:

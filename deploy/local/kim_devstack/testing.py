@@ -17,11 +17,12 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
 from kim_devstack.kafka import KafkaNode
@@ -30,8 +31,11 @@ from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_d
 from kim_shared.auth import Principal
 from kim_shared.auth.mint import mint_dev_token
 from kim_shared.db import apply_migrations, create_pool
+from kim_shared.events.base import Event
+from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
+from kim_shared.outbox.store import EventSource, envelope
 from kim_shared.settings import ServiceSettings
 
 
@@ -174,3 +178,45 @@ def bearer(
         subject=sub, roles=frozenset(roles), region_scope=region, name=name, kim_ids=kim_ids
     )
     return {"Authorization": f"Bearer {mint_dev_token(settings, principal)}"}
+
+
+async def start_groups_at_the_end(
+    bootstrap: str, groups: Iterable[str], topics: Iterable[TopicSpec]
+) -> None:
+    """Commit the topics' current end offsets for ``groups`` (none of them may be running).
+
+    Topics are shared by a test session and a service's group names are fixed
+    (``content.projection.regions``), so a test that starts a service on a fresh database
+    first moves its groups to the end: the service then receives exactly what the test
+    publishes, not what earlier tests left on the topics.
+    """
+    specs = list(topics)
+    for group in groups:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(t.name, p) for t in specs for p in range(t.partitions)]
+            consumer.assign(tps)
+            await consumer.commit(await consumer.end_offsets(tps))
+        finally:
+            await consumer.stop()
+
+
+async def publish_events(bootstrap: str, source: str, events: Iterable[Event]) -> None:
+    """Publish ``events`` as service ``source`` would (CloudEvents, keyed by subject), in
+    order: a test publisher standing in for another service."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events:
+            ce = envelope(event, EventSource(source))
+            await producer.send_and_wait(
+                event.topic.name,
+                ce.to_bytes(),
+                key=(ce.subject or "").encode(),
+                headers=[("content-type", CONTENT_TYPE.encode())],
+            )
+    finally:
+        await producer.stop()

@@ -11,9 +11,16 @@ from collections.abc import Iterable, Mapping
 
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import ACTIVITY_EVENTS
+from kim_shared.events.types.content import CONTENT_EVENTS
+from kim_shared.events.types.marketplace import MARKETPLACE_EVENTS
 from kim_shared.events.types.registry import REGISTRY_EVENTS
 
-EVENT_MODELS: tuple[type[Event], ...] = (*REGISTRY_EVENTS, *ACTIVITY_EVENTS)
+EVENT_MODELS: tuple[type[Event], ...] = (
+    *REGISTRY_EVENTS,
+    *ACTIVITY_EVENTS,
+    *CONTENT_EVENTS,
+    *MARKETPLACE_EVENTS,
+)
 
 
 def index(models: Iterable[type[Event]]) -> Mapping[str, type[Event]]:

@@ -94,7 +94,19 @@ REGISTRY_ACTIVITY = TopicSpec(
     description="Dormancy suggestions and activity summaries; key = KIM id",
 )
 CONTENT_ARTICLE = TopicSpec(
-    "kim.content.article.v1", description="Article outcomes (published, rejected); key = article id"
+    "kim.content.article.v1",
+    description="Article workflow facts (submitted, screened, approved, rejected, published, "
+    "taken down, restored); key = article id",
+)
+CONTENT_ARTICLE_STATE = TopicSpec(
+    "kim.content.article_state.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Current public state of every article that was ever published: title, "
+    "summary, category, village, KIM, published revision and status (published, hidden or "
+    "taken down); no author data; key = article id",
+    kind="state",
 )
 CONTENT_MODERATION = TopicSpec(
     "kim.content.moderation.v1",
@@ -121,6 +133,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     REGISTRY_EVALUATION,
     REGISTRY_ACTIVITY,
     CONTENT_ARTICLE,
+    CONTENT_ARTICLE_STATE,
     CONTENT_MODERATION,
     MARKETPLACE_LISTING,
     MARKETPLACE_ORDER,

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
-from kim_registry.clock import today as today_wib
 from kim_registry.coverage import domain
 from kim_registry.coverage import repository as repo
 from kim_registry.coverage.schemas import (
@@ -19,6 +18,7 @@ from kim_registry.coverage.schemas import (
     TargetList,
 )
 from kim_registry.regions.domain import CODE_LENGTH, level_of
+from kim_shared.clock import today as today_wib
 from kim_shared.db import Connection
 from kim_shared.errors import Invalid, NotFound
 

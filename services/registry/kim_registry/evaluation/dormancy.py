@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kim_registry.clock import start_of_day
+from kim_shared.clock import start_of_day
 
 
 @dataclass(frozen=True)

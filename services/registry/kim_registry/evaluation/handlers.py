@@ -16,7 +16,6 @@ from uuid import UUID
 import asyncpg
 
 from kim_registry.access import ensure_staff_sees, staff_sees
-from kim_registry.clock import start_of_day, today
 from kim_registry.evaluation import repository as repo
 from kim_registry.evaluation.domain import (
     DEFAULT_BANDS,
@@ -33,6 +32,7 @@ from kim_registry.evaluation.domain import (
 )
 from kim_registry.evaluation.schemas import PeriodCreate, ScoresPut
 from kim_shared.auth import Principal
+from kim_shared.clock import start_of_day, today
 from kim_shared.db import Connection
 from kim_shared.errors import Conflict, Invalid, Issue, NotFound, StaleVersion, ensure_version
 from kim_shared.events.base import Event

@@ -7,5 +7,5 @@ transaction, events via the outbox), ``queries`` and ``views`` (read side, what
 each audience sees), ``api``, ``members_api`` and ``rules_api`` (routes;
 ``api.router`` includes the other two). Rules raise the kit's HTTP-free
 :mod:`kim_shared.errors`; If-Match and ETag come from
-:mod:`kim_shared.http.concurrency`, "today" from :mod:`kim_registry.clock`.
+:mod:`kim_shared.http.concurrency`, "today" from :mod:`kim_shared.clock`.
 """

@@ -12,7 +12,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from kim_registry.access import KimEditor, Operator, ensure_can_edit_kim, is_staff
-from kim_registry.clock import today
 from kim_registry.groups import handlers, queries
 from kim_registry.groups.domain import EmptyFilter, narrowest_region
 from kim_registry.groups.members_api import router as members_router
@@ -29,6 +28,7 @@ from kim_registry.groups.schemas import (
 )
 from kim_registry.groups.views import audience, history_entry
 from kim_shared.auth import OptionalPrincipal, Principal
+from kim_shared.clock import today
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.events.types.registry import KimStatus

@@ -12,7 +12,6 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Request, Response
 
 from kim_registry.access import KimEditor, ensure_can_edit_kim
-from kim_registry.clock import today
 from kim_registry.groups import member_handlers
 from kim_registry.groups import member_repository as members
 from kim_registry.groups.handlers import KIM_NOT_FOUND, load_kim
@@ -27,6 +26,7 @@ from kim_registry.groups.schemas import (
 )
 from kim_registry.groups.views import audience, member
 from kim_shared.auth import Principal
+from kim_shared.clock import today
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.http.command import command

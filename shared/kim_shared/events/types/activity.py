@@ -33,6 +33,7 @@ class ArticlePublished(Event):
     village_code: str
     title: str
     published_at: datetime
+    revision: int | None = None
 
 
 class ArticleRejected(Event):
@@ -46,6 +47,7 @@ class ArticleRejected(Event):
     kim_id: UUID
     reason_code: str
     rejected_at: datetime
+    revision: int | None = None
 
 
 class ListingPublished(Event):

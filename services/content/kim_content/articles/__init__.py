@@ -1,0 +1,1 @@
+"""Articles (berita desa): revisions, the publication workflow and the author's API."""

@@ -1,0 +1,211 @@
+"""Content and the registry end to end, through the real broker (issue 8): a KIM the
+registry forms, staffs and activates can write; its published and rejected articles reach
+the registry's activity (dormancy and evaluation see them); once dissolved it cannot submit.
+
+Both services run in-process on fresh databases with their real lifespans; content's
+projection groups start at the topics' end so it receives exactly what this test publishes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from kim_content.articles import handlers
+from kim_content.main import SPEC as CONTENT
+from kim_content.main import create_app as create_content
+from kim_content.settings import ContentSettings
+from kim_devstack.stack import create_database, with_database
+from kim_devstack.testing import bearer, eventually, serving, start_groups_at_the_end
+from kim_registry.main import create_app as create_registry
+from kim_registry.regions.importer import import_regions
+from kim_registry.settings import RegistrySettings
+from kim_shared.events.topics import CONTENT_ARTICLE, REGISTRY_KIM_STATE, REGISTRY_REGION
+from kim_shared.projections.kim import get_kim
+from kim_shared.service import Runtime
+
+pytestmark = pytest.mark.integration
+
+TUGUREJO = "35.02.01.2001"
+
+
+@pytest.fixture
+async def services(
+    pg_server: str, kafka_bootstrap: str, tmp_path: Path
+) -> AsyncIterator[dict[str, tuple[httpx.AsyncClient, Runtime]]]:
+    names = {s: f"e2e_{s}_{uuid.uuid4().hex[:8]}" for s in ("registry", "content")}
+    dsns = {s: await create_database(pg_server, n) for s, n in names.items()}
+    groups = [c.name for c in CONTENT.every_consumer if ".projection." in c.name]
+    await start_groups_at_the_end(kafka_bootstrap, groups, [REGISTRY_REGION, REGISTRY_KIM_STATE])
+    await start_groups_at_the_end(kafka_bootstrap, ["registry.activity"], [CONTENT_ARTICLE])
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "auth_dev_key_dir": str(tmp_path / "keys"),
+        "log_json": False,
+        "outbox_poll_interval_s": 0.2,
+    }
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            out = {}
+            for name, app in (
+                (
+                    "registry",
+                    create_registry(RegistrySettings(database_url=dsns["registry"], **common)),
+                ),
+                (
+                    "content",
+                    create_content(ContentSettings(database_url=dsns["content"], **common)),
+                ),
+            ):
+                client = await stack.enter_async_context(serving(app))
+                out[name] = (client, app.state.runtime)
+            yield out
+    finally:
+        admin = await asyncpg.connect(with_database(pg_server, "postgres"))
+        try:
+            for n in names.values():
+                await admin.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def _ok(r: httpx.Response) -> Any:
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+async def test_the_registrys_kim_writes_and_its_articles_reach_the_registry_activity(
+    services,
+) -> None:
+    registry_http, registry = services["registry"]
+    content_http, content = services["content"]
+    await import_regions(registry.pool, "35.02", registry.source)
+    op = bearer(registry.settings, "operator_kabupaten", region="35.02", sub="op-ponorogo")
+
+    kim = await _ok(
+        await registry_http.post(
+            "/kim", json={"name": "KIM Tugu Media", "village_code": TUGUREJO}, headers=op
+        )
+    )
+    kim_id = uuid.UUID(kim["id"])
+    for position, name, nik in (
+        ("ketua", "Sutrisno Wibowo", "3502011201850001"),
+        ("sekretaris", "Dewi Anggraini", "3502015203900002"),
+        ("bendahara", "Rahayu Lestari", "3502016501880003"),
+    ):
+        await _ok(
+            await registry_http.post(
+                f"/kim/{kim_id}/members",
+                json={
+                    "full_name": name,
+                    "nik": nik,
+                    "position": position,
+                    "term_start": "2024-01-01",
+                    "user_subject": f"user-{position}",
+                },
+                headers=op,
+            )
+        )
+    await _ok(await registry_http.post(f"/kim/{kim_id}/status", json={"to": "aktif"}, headers=op))
+
+    async def aktif_in_content() -> bool:
+        async with content.pool.acquire() as conn:
+            found = await get_kim(conn, kim_id)
+            return found is not None and found.state.status == "aktif" and len(found.roster) == 3
+
+    await eventually(aktif_in_content, within=120, what="the aktif KIM in content")
+
+    writer = bearer(content.settings, "pengelola_kim", region="35.02", sub="user-sekretaris")
+    body = {
+        "kim_id": str(kim_id),
+        "title": "Festival reog mini di Desa Tugurejo",
+        "body": "Anak-anak sanggar menampilkan reog mini di balai desa.",
+        "category": "kegiatan_desa",
+        "village_code": TUGUREJO,
+    }
+    published = await _ok(await content_http.post("/articles", json=body, headers=writer))
+    rejected = await _ok(
+        await content_http.post(
+            "/articles", json={**body, "title": "Kabar desa minggu ini"}, headers=writer
+        )
+    )
+    for article in (published, rejected):
+        got = await _ok(
+            await content_http.post(f"/articles/{article['id']}/submit", headers=writer)
+        )
+        assert got["status"] == "diskominfo_review"
+    now = datetime.now(UTC)
+    async with content.pool.acquire() as conn, conn.transaction():
+        actor = handlers.Actor("mod-1", "moderator")
+        await handlers.decide(
+            conn,
+            content.source,
+            uuid.UUID(published["id"]),
+            approve=True,
+            reason_code=None,
+            feedback=None,
+            actor=actor,
+            now=now,
+        )
+        await handlers.decide(
+            conn,
+            content.source,
+            uuid.UUID(rejected["id"]),
+            approve=False,
+            reason_code="kualitas",
+            feedback="Terlalu singkat.",
+            actor=actor,
+            now=now,
+        )
+
+    async def counted() -> bool:
+        r = await registry_http.get(f"/kim/{kim_id}/activity", headers=op)
+        return r.status_code == 200 and bool(r.json()["recent"].get("article_published") == 1)
+
+    await eventually(counted, within=60, what="the published article in the registry's activity")
+    activity = (await registry_http.get(f"/kim/{kim_id}/activity", headers=op)).json()
+    assert activity["last_activity_at"] is not None
+    assert not activity["dormant_suggested"]
+    async with registry.pool.acquire() as conn:
+        kinds = sorted(
+            r["kind"]
+            for r in await conn.fetch("SELECT kind FROM kim_activity WHERE kim_id = $1", kim_id)
+        )
+    assert kinds == ["article_published", "article_rejected"]
+
+    # dissolved by the registry: its officers can no longer submit
+    draft = await _ok(
+        await content_http.post(
+            "/articles", json={**body, "title": "Tulisan terakhir KIM"}, headers=writer
+        )
+    )
+    await _ok(
+        await registry_http.post(
+            f"/kim/{kim_id}/status",
+            json={"to": "dibubarkan", "reason_code": "digabung"},
+            headers=op,
+        )
+    )
+
+    async def dissolved() -> bool:
+        async with content.pool.acquire() as conn:
+            found = await get_kim(conn, kim_id)
+            return found is not None and found.state.status == "dibubarkan"
+
+    await eventually(dissolved, within=60, what="the dissolved KIM in content")
+    r = await content_http.post(f"/articles/{draft['id']}/submit", headers=writer)
+    assert r.status_code in (403, 409), r.text
+    # its published article stays
+    async with content.pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM articles WHERE id = $1", uuid.UUID(published["id"])
+        )
+    assert status == "published"
