@@ -185,13 +185,14 @@ class Runtime:
     source: EventSource
 
 
-# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its thread
-# pool, a hop to a worker thread and back on every request for an attribute lookup.
-
-
-async def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> Runtime:
+    """The running service's resources (a plain function: call it, do not ``Depends`` it)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its thread
+# pool, a hop to a worker thread and back on every request for an attribute lookup.
 
 
 async def get_pool(request: Request) -> asyncpg.Pool:
