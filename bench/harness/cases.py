@@ -411,11 +411,11 @@ def _jsonable(value: Any) -> Any:
 async def record(dsn: str, kim_id: str, coverage_code: str, region_code: str) -> dict[str, Any]:
     """The statements the registry's read functions run for the three requests (with the
     kit's pool and codecs), via asyncpg's query logger."""
-    from kim_registry.clock import today
     from kim_registry.coverage import queries as coverage_queries
     from kim_registry.groups import handlers as kim_handlers
     from kim_registry.groups import queries as kim_queries
     from kim_registry.regions import handlers as region_handlers
+    from kim_shared.clock import today
 
     pool = await create_pool(dsn, max_size=1)
     out: dict[str, list[list[Any]]] = {}
