@@ -11,7 +11,7 @@ from kim_content.articles.schemas import ArticlePage, ArticleSummary
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import MODERATOR, OPERATOR_KABUPATEN, PENGELOLA_KIM
 from kim_shared.db import Connection
-from kim_shared.http.cursor import decode, encode, moment
+from kim_shared.pagination import decode, encode, moment
 from kim_shared.projections.kim.lookups import memberships_of
 
 

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from kim_shared import pagination as cursor
 from kim_shared.db import Connection, from_record
-from kim_shared.http import cursor
 
 _PUBLIC = "a.status = 'published' AND NOT a.hidden"
 _IN_REGION = "($1::text IS NULL OR a.village_code = $1 OR a.village_code LIKE $1 || '.%')"

@@ -15,7 +15,7 @@ from kim_registry.groups.repository import KimFilter, KimRow
 from kim_registry.groups.schemas import KimDetail, KimPage, KimProfile
 from kim_registry.groups.views import Audience, detail, profile, summary
 from kim_shared.db import Connection
-from kim_shared.http.cursor import decode, encode
+from kim_shared.pagination import decode, encode
 
 
 async def kim_view(
