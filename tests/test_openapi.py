@@ -71,6 +71,9 @@ def test_every_error_answer_is_a_problem(service: str) -> None:
         for status, response in op["responses"].items():
             if status.startswith("2"):
                 continue
+            if status == "304":  # Not Modified has no body by definition (RFC 9110 §15.4.5)
+                assert "content" not in response, f"{service}: {name} 304"
+                continue
             assert response["content"] == {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}, (
                 f"{service}: {name} {status}"
             )

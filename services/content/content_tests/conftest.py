@@ -13,11 +13,13 @@ import pytest
 from fastapi import FastAPI
 
 from kim_content.main import SPEC, create_app
+from kim_content.moderation.consumers import LISTING_MODERATION
 from kim_content.settings import ContentSettings
 from kim_devstack.testing import bearer, serving, start_groups_at_the_end
-from kim_shared.events.topics import REGISTRY_KIM_STATE, REGISTRY_REGION
+from kim_shared.events.topics import MARKETPLACE_LISTING, REGISTRY_KIM_STATE, REGISTRY_REGION
 from kim_shared.service import Runtime
 
+from .listings_support import Decisions
 from .support import Registry
 
 
@@ -35,8 +37,11 @@ def settings(fresh_db: str, kafka_bootstrap: str, tmp_path: Path) -> ContentSett
 
 @pytest.fixture
 async def app(settings: ContentSettings, kafka_bootstrap: str) -> AsyncIterator[FastAPI]:
+    """The content app with its projections and its listing consumer moved to the end of
+    their topics (the topics are shared by the test session)."""
     groups = [c.name for c in SPEC.every_consumer if ".projection." in c.name]
     await start_groups_at_the_end(kafka_bootstrap, groups, [REGISTRY_REGION, REGISTRY_KIM_STATE])
+    await start_groups_at_the_end(kafka_bootstrap, [LISTING_MODERATION.name], [MARKETPLACE_LISTING])
     application = create_app(settings)
     async with serving(application) as client:
         application.state.test_client = client
@@ -71,3 +76,8 @@ async def registry(runtime: Runtime, kafka_bootstrap: str) -> Registry:
     reg = Registry(kafka_bootstrap, runtime)
     await reg.publish_regions()
     return reg
+
+
+@pytest.fixture
+async def decisions(app: FastAPI, kafka_bootstrap: str) -> Decisions:
+    return await Decisions(kafka_bootstrap).mark()

@@ -270,4 +270,4 @@ async def test_the_workspace_lists_what_each_caller_may_see_a_page_at_a_time(
     rest = await listed(siti, limit=2, cursor=first["next_cursor"])
     assert ([a["id"] for a in rest["items"]], rest["next_cursor"]) == ([ids[0]], None)
     r = await http.get("/articles", headers=siti, params={"cursor": "bm9wZQ=="})
-    assert r.status_code == 400
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "query.cursor")

@@ -25,8 +25,8 @@ from kim_shared.errors import Conflict, StaleVersion
 from kim_shared.inbox.errors import PermanentError
 from kim_shared.outbox import EventSource
 
+from .listings_support import listing
 from .support import MADIUN, MADIUN_DESA, PONOROGO
-from .test_listing_moderation import listing
 
 pytestmark = pytest.mark.integration
 

@@ -5,172 +5,33 @@ screens the listing, and its ``ModerationDecided`` is read back from
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from fastapi import FastAPI
+from aiokafka import AIOKafkaProducer
 
 from kim_content.articles.handlers import Actor
-from kim_content.main import SPEC, create_app
 from kim_content.moderation.consumers import LISTING_MODERATION, SOURCE
 from kim_content.moderation.listings import decide_listing
-from kim_content.settings import ContentSettings
-from kim_devstack.testing import eventually, publish_events, serving, start_groups_at_the_end
+from kim_devstack.testing import eventually
 from kim_shared.errors import Conflict, Invalid
-from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
+from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import (
-    CONTENT_MODERATION,
     MARKETPLACE_LISTING,
-    REGISTRY_KIM_STATE,
-    REGISTRY_REGION,
 )
-from kim_shared.events.types.marketplace import ListingSubmitted
 from kim_shared.outbox import EventSource
 from kim_shared.outbox.store import envelope
-from kim_shared.service import Runtime
 
-from .support import MADIUN, MADIUN_DESA, PONOROGO, TUGUREJO
+from .listings_support import (
+    assert_no_personal_data,
+    listing,
+    screened,
+    submit_listings,
+)
+from .support import MADIUN, MADIUN_DESA, PONOROGO
 
 pytestmark = pytest.mark.integration
-
-#: What a moderation decision may carry: ids, codes and times, never a seller's name, a
-#: phone number or the listing's text.
-DECISION_FIELDS = {
-    "subject_type",
-    "subject_id",
-    "subject_revision",
-    "kabupaten_code",
-    "decision",
-    "reason_code",
-    "automatic",
-    "decided_at",
-}
-
-
-@pytest.fixture
-async def app(settings: ContentSettings, kafka_bootstrap: str) -> AsyncIterator[FastAPI]:
-    """The content app with its projections and its listing consumer moved to the end of
-    their topics (the topics are shared by the test session)."""
-    groups = [c.name for c in SPEC.every_consumer if ".projection." in c.name]
-    await start_groups_at_the_end(kafka_bootstrap, groups, [REGISTRY_REGION, REGISTRY_KIM_STATE])
-    await start_groups_at_the_end(kafka_bootstrap, [LISTING_MODERATION.name], [MARKETPLACE_LISTING])
-    application = create_app(settings)
-    async with serving(application) as client:
-        application.state.test_client = client
-        yield application
-
-
-class Decisions:
-    """Reads ``kim.content.moderation.v1`` from the end offsets taken when created."""
-
-    def __init__(self, bootstrap: str) -> None:
-        self.bootstrap = bootstrap
-        self.start: dict[TopicPartition, int] = {}
-
-    async def mark(self) -> Decisions:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            tps = [TopicPartition(CONTENT_MODERATION.name, p) for p in _partitions()]
-            self.start = await consumer.end_offsets(tps)
-        finally:
-            await consumer.stop()
-        return self
-
-    async def of(
-        self, subject_id: uuid.UUID, *, count: int = 1, within_s: float = 30.0
-    ) -> list[CloudEvent]:
-        """The first ``count`` decisions about ``subject_id`` published since :meth:`mark`."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        found: list[CloudEvent] = []
-        try:
-            consumer.assign(list(self.start))
-            for tp, offset in self.start.items():
-                consumer.seek(tp, offset)
-            deadline = asyncio.get_running_loop().time() + within_s
-            while len(found) < count:
-                left = deadline - asyncio.get_running_loop().time()
-                assert left > 0, f"{len(found)} of {count} decisions about {subject_id} seen"
-                batch = await consumer.getmany(timeout_ms=500)
-                for records in batch.values():
-                    for record in records:
-                        ce = CloudEvent.from_bytes(record.value)
-                        if ce.subject == str(subject_id):
-                            found.append(ce)
-        finally:
-            await consumer.stop()
-        return found
-
-
-def _partitions() -> range:
-    return range(CONTENT_MODERATION.partitions)
-
-
-@pytest.fixture
-async def decisions(app: FastAPI, kafka_bootstrap: str) -> Decisions:
-    return await Decisions(kafka_bootstrap).mark()
-
-
-def listing(
-    *,
-    title: str = "Keripik tempe renyah khas Ponorogo",
-    description: str = "Keripik tempe buatan ibu-ibu PKK Desa Tugurejo, gurih dan renyah. "
-    "Kemasan 250 gram.",
-    photo_urls: list[str] | None = None,
-    village: str = TUGUREJO,
-    listing_id: uuid.UUID | None = None,
-    revision: int = 1,
-) -> ListingSubmitted:
-    parts = village.split(".")
-    return ListingSubmitted(
-        listing_id=listing_id or uuid.uuid4(),
-        revision=revision,
-        seller_id=uuid.uuid4(),
-        kim_id=None,
-        village_code=village,
-        kabupaten_code=".".join(parts[:2]),
-        title=title,
-        description=description,
-        photo_urls=["https://pasar.ponorogo.go.id/foto/keripik.jpg"]
-        if photo_urls is None
-        else photo_urls,
-        price_rupiah=15000,
-        submitted_at=datetime.now(UTC),
-    )
-
-
-async def submit_listings(bootstrap: str, *events: ListingSubmitted) -> None:
-    await publish_events(bootstrap, "marketplace", events)
-
-
-async def screened(runtime: Runtime, listing_id: uuid.UUID, revision: int = 1) -> dict[str, Any]:
-    """The listing's row once content has screened ``revision``."""
-    row: dict[str, Any] = {}
-
-    async def done() -> bool:
-        async with runtime.pool.acquire() as conn:
-            found = await conn.fetchrow(
-                "SELECT * FROM listings_under_review WHERE listing_id = $1", listing_id
-            )
-        if found is None or found["revision"] != revision or found["screening_id"] is None:
-            return False
-        row.update(dict(found))
-        return True
-
-    await eventually(done, what=f"listing {listing_id} revision {revision} screened")
-    return row
-
-
-def assert_no_personal_data(ce: CloudEvent) -> None:
-    assert set(ce.data) <= DECISION_FIELDS, ce.data
-    assert ce.source == "/kim/content"
-    assert ce.type == "kim.content.moderation.decided.v1"
 
 
 async def test_a_clean_listing_is_approved_automatically(

@@ -8,12 +8,11 @@ from urllib.parse import quote
 
 import pytest
 
+from .listings_support import listing, screened, submit_listings
 from .support import MADIUN, MADIUN_DESA, PONOROGO, write
-from .test_listing_moderation import app, decisions, listing, screened, submit_listings
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["app", "decisions"]  # fixtures: the app with the listing consumer at the end
 
 WORDS = f"/moderation/policy/{PONOROGO}/words"
 RULES = f"/moderation/policy/{PONOROGO}/rules"

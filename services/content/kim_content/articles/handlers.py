@@ -7,6 +7,7 @@ projection (:mod:`kim_content.access`); *what* may happen is :mod:`.domain`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -493,7 +494,9 @@ async def _publish(
     await conn.execute(
         "UPDATE articles SET search_document = to_tsvector('simple', $2) WHERE id = $1",
         article.id,
-        stem_document(revision.title, " ".join(revision.tags), plain_text(revision.body)),
+        await asyncio.to_thread(
+            stem_document, revision.title, " ".join(revision.tags), plain_text(revision.body)
+        ),
     )
     published = await load(conn, article.id)
     events.append(

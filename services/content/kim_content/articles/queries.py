@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from kim_content import access
@@ -13,7 +11,7 @@ from kim_content.articles.schemas import ArticlePage, ArticleSummary
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import MODERATOR, OPERATOR_KABUPATEN, PENGELOLA_KIM
 from kim_shared.db import Connection
-from kim_shared.errors import BadRequest
+from kim_shared.pagination import decode, encode, moment
 from kim_shared.projections.kim.lookups import memberships_of
 
 
@@ -56,16 +54,6 @@ LIMIT $8
 """
 
 
-def _cursor(value: str | None) -> tuple[datetime | None, UUID | None]:
-    if value is None:
-        return None, None
-    try:
-        moment, ident = base64.urlsafe_b64decode(value.encode()).decode().split("|")
-        return datetime.fromisoformat(moment), UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is not one this API gave out.", field="cursor") from exc
-
-
 async def workspace_page(
     conn: Connection,
     scope: Scope,
@@ -74,7 +62,7 @@ async def workspace_page(
     cursor: str | None,
     limit: int,
 ) -> ArticlePage:
-    after, after_id = _cursor(cursor)
+    after, after_id = decode(cursor, moment, UUID) if cursor else (None, None)
     rows = await conn.fetch(
         _PAGE,
         scope.author,
@@ -102,7 +90,5 @@ async def workspace_page(
     ]
     next_cursor = None
     if len(rows) > limit:
-        last = items[-1]
-        raw = f"{last.updated_at.isoformat()}|{last.id}"
-        next_cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+        next_cursor = encode(items[-1].updated_at, items[-1].id)
     return ArticlePage(items=items, next_cursor=next_cursor)

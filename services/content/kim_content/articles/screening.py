@@ -3,6 +3,7 @@ the kabupaten's rules and watched words, the result stored with the case."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Final
 
@@ -79,7 +80,8 @@ def reason_of(result: ScreeningResult) -> ReasonCode:
 async def screen_revision(conn: Connection, article: ArticleRow, revision: RevisionRow) -> Screened:
     """Screen ``revision`` with its kabupaten's policy and store the result."""
     policy = await policy_of(conn, article.kabupaten_code)
-    result = screen(submission_of(revision), policy.rules, policy.watched)
+    # CPU-bound (tens of ms for a long body): off the event loop, so other requests go on
+    result = await asyncio.to_thread(screen, submission_of(revision), policy.rules, policy.watched)
     screening_id = await repo.insert_screening(
         conn, "article", article.id, revision.number, result.verdict, result.model_dump(mode="json")
     )

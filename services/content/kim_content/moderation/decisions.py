@@ -4,16 +4,16 @@ moderator's region; here the claim is checked and the decision carried out."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 
 from kim_content.articles import handlers
 from kim_content.articles.handlers import Actor
 from kim_content.moderation import appeals, reports
+from kim_content.moderation.listings import decide_listing
 from kim_content.moderation.queue import CaseRow, ensure_holder
 from kim_content.moderation.schemas import DECISIONS, NEEDS_REASON, CaseDecision
 from kim_shared.db import Connection
-from kim_shared.errors import Conflict, Invalid
+from kim_shared.errors import Invalid
 from kim_shared.outbox import EventSource
 
 
@@ -81,14 +81,7 @@ async def _decide_listing(
     actor: Actor,
     now: datetime,
 ) -> None:
-    """Marketplace listings are decided by ``kim_content.moderation.listings.decide_listing``
-    (the listing pipeline). TODO(integrator): import it directly once it is on main."""
-    try:
-        listings = importlib.import_module("kim_content.moderation.listings")
-    except ModuleNotFoundError as exc:
-        raise Conflict(
-            "Listing decisions are not available yet.", slug="listings-unavailable"
-        ) from exc
-    await listings.decide_listing(
+    """Marketplace listings are decided by the listing pipeline."""
+    await decide_listing(
         conn, source, case.id, body.decision == "approve", body.reason_code, actor, now
     )

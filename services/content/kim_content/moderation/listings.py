@@ -10,6 +10,7 @@ newer one is ignored; a redelivered event never reaches here (the kit's inbox).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal, get_args
@@ -112,7 +113,7 @@ async def on_listing_submitted(
         now,
     )
     policy = await policy_of(conn, event.kabupaten_code)
-    result = screen(submission_of(event), policy.rules, policy.watched)
+    result = await asyncio.to_thread(screen, submission_of(event), policy.rules, policy.watched)
     screening_id: int = await conn.fetchval(
         _SCREENED,
         event.listing_id,

@@ -257,7 +257,7 @@ async def _feed(
     title = feed_title(place.type, place.name, category)
     info = FeedInfo(
         title=title,
-        description=f"{title}: berita dari Kelompok Informasi Masyarakat (KIM).",
+        description=f"{title}: berita dari Komunitas Informasi Masyarakat (KIM).",
         home_url=f"{base}/public/articles?region={code}"
         + (f"&category={category}" if category else ""),
         feed_url=f"{base}/feeds/{code}.{kind}{query}",

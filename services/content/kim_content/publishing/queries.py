@@ -9,15 +9,13 @@ A region filter takes a code at any level (Kemendagri codes are hierarchical:
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from kim_shared import pagination as cursor
 from kim_shared.db import Connection, from_record
-from kim_shared.errors import Invalid
 
 _PUBLIC = "a.status = 'published' AND NOT a.hidden"
 _IN_REGION = "($1::text IS NULL OR a.village_code = $1 OR a.village_code LIKE $1 || '.%')"
@@ -137,20 +135,12 @@ class Cursor:
     id: UUID
 
     def encode(self) -> str:
-        raw = f"{self.published_at.isoformat()}|{self.id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return cursor.encode(self.published_at, self.id)
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-            moment, ident = raw.split("|")
-            published_at = datetime.fromisoformat(moment)
-            if published_at.tzinfo is None:
-                raise ValueError("naive")
-            return cls(published_at, UUID(ident))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise Invalid("cursor: not a next_cursor this service issued", field="cursor") from None
+        published_at, ident = cursor.decode(text, cursor.moment, UUID)
+        return cls(published_at, ident)
 
 
 @dataclass(frozen=True, slots=True)
