@@ -17,7 +17,6 @@ from kim_content.articles.handlers import Actor
 from kim_devstack.testing import eventually, publish_events
 from kim_shared.events.types.registry import KimStateChanged, KimStatus, RegionChanged, RosterEntry
 from kim_shared.projections.kim.lookups import get_kim
-from kim_shared.projections.regions.lookups import region
 from kim_shared.service import Runtime
 
 PONOROGO = "35.02"
@@ -85,9 +84,14 @@ class Registry:
         ]
         await publish_events(self.bootstrap, "registry", events)
 
-        async def projected() -> bool:
+        codes = [code for code, *_ in REGIONS]
+
+        async def projected() -> bool:  # partitions arrive in any order: wait for every one
             async with self.runtime.pool.acquire() as conn:
-                return await region(conn, MADIUN_DESA) is not None
+                found = await conn.fetchval(
+                    "SELECT count(*) FROM region_projection WHERE code = ANY($1::text[])", codes
+                )
+                return bool(found == len(codes))
 
         await eventually(projected, what="regions in content's projection")
 

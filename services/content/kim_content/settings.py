@@ -5,10 +5,12 @@ Environment: environment variables ``KIM_CONTENT_*`` and shared ``KIM_*``.
 
 from __future__ import annotations
 
+from fastapi import Request
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kim_content.articles.domain import TrustPolicy
+from kim_shared.service import get_runtime
 from kim_shared.settings import DEFAULT_PG, ServiceSettings
 
 
@@ -42,3 +44,10 @@ class ContentSettings(ServiceSettings):
     @property
     def trust_policy(self) -> TrustPolicy:
         return TrustPolicy(self.trusted_after_approved, self.trusted_clean_days)
+
+
+def settings_of(request: Request) -> ContentSettings:
+    """The running content service's settings (from its runtime)."""
+    settings = get_runtime(request).settings
+    assert isinstance(settings, ContentSettings)
+    return settings

@@ -29,7 +29,7 @@ from kim_content.articles.schemas import (
     TransitionView,
 )
 from kim_content.articles.views import article_view, revision_view, transition_view
-from kim_content.settings import ContentSettings
+from kim_content.settings import settings_of
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import OPERATOR_KABUPATEN, PENGELOLA_KIM
 from kim_shared.clock import today
@@ -41,7 +41,7 @@ from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.projections.kim.lookups import get_kim
 from kim_shared.projections.kim.rows import Kim
 from kim_shared.projections.regions.lookups import active_village
-from kim_shared.service import Pool, Runtime, Source, get_runtime
+from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["articles"])
 
@@ -51,10 +51,7 @@ def _now() -> datetime:
 
 
 def _policy(request: Request) -> TrustPolicy:
-    runtime: Runtime = get_runtime(request)
-    settings = runtime.settings
-    assert isinstance(settings, ContentSettings)
-    return settings.trust_policy
+    return settings_of(request).trust_policy
 
 
 async def _view(conn: Connection, article: repo.ArticleRow) -> ArticleView:

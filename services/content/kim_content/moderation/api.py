@@ -29,7 +29,7 @@ from kim_content.moderation.schemas import (
     ReportCreate,
     ReportView,
 )
-from kim_content.settings import ContentSettings
+from kim_content.settings import settings_of
 from kim_shared.auth import Principal
 from kim_shared.auth.deps import CurrentPrincipal
 from kim_shared.auth.principal import OPERATOR_KABUPATEN
@@ -37,7 +37,7 @@ from kim_shared.db import Connection
 from kim_shared.http.command import command
 from kim_shared.http.concurrency import with_etag
 from kim_shared.http.idempotency import IdempotencyKey
-from kim_shared.service import Pool, Source, get_runtime
+from kim_shared.service import Pool, Source
 
 router = APIRouter(tags=["moderation"])
 
@@ -48,14 +48,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(request: Request) -> ContentSettings:
-    settings = get_runtime(request).settings
-    assert isinstance(settings, ContentSettings)
-    return settings
-
-
 def _claim_ttl(request: Request) -> timedelta:
-    return timedelta(minutes=_settings(request).moderation_claim_minutes)
+    return timedelta(minutes=settings_of(request).moderation_claim_minutes)
 
 
 def _actor(principal: Principal, region: str) -> Actor:
@@ -293,7 +287,7 @@ async def report_article(
 ) -> Response:
     """One report per reader and article (a repeat answers 200); enough distinct readers hide
     the article pending an urgent review."""
-    threshold = _settings(request).reports_to_hide
+    threshold = settings_of(request).reports_to_hide
     async with pool.acquire() as conn, conn.transaction():
         done = await reports.report(
             conn,

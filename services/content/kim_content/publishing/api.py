@@ -38,13 +38,13 @@ from kim_content.publishing.schemas import (
     PublicSearchResults,
 )
 from kim_content.publishing.search_text import stem_query
-from kim_content.settings import ContentSettings
+from kim_content.settings import settings_of
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.events.types.content import Category
 from kim_shared.projections.regions.lookups import region as find_region
 from kim_shared.projections.regions.lookups import village as find_village
-from kim_shared.service import Pool, get_runtime
+from kim_shared.service import Pool
 
 router = APIRouter(tags=["public"])
 
@@ -72,14 +72,8 @@ CursorParam = Annotated[
 ]
 
 
-def _settings(request: Request) -> ContentSettings:
-    settings = get_runtime(request).settings
-    assert isinstance(settings, ContentSettings)
-    return settings
-
-
 def _base(request: Request) -> str:
-    return _settings(request).public_base_url.rstrip("/")
+    return settings_of(request).public_base_url.rstrip("/")
 
 
 def _article_url(base: str, article_id: UUID) -> str:
