@@ -10,7 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_marketplace
+from kim_marketplace.sellers.api import router as sellers_router
 from kim_marketplace.settings import MarketplaceSettings
+from kim_shared.events.types.marketplace import MARKETPLACE_EVENTS
 from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
@@ -19,6 +21,8 @@ SPEC = ServiceSpec(
     title="KIM Marketplace",
     description=(kim_marketplace.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    routers=(sellers_router,),
+    publishes=MARKETPLACE_EVENTS,
     projections=(REGIONS, KIM),
 )
 
