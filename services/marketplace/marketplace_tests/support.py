@@ -84,8 +84,9 @@ class Registry:
         await publish_events(self.bootstrap, "registry", events)
 
         async def projected() -> bool:
+            # Regions are keyed by code over several partitions: wait for every one of them.
             async with self.runtime.pool.acquire() as conn:
-                return await region(conn, MADIUN_DESA) is not None
+                return all([await region(conn, code) is not None for code, *_ in REGIONS])
 
         await eventually(projected, what="regions in marketplace's projection")
 
