@@ -5,6 +5,7 @@ Environment: environment variables ``KIM_MARKETPLACE_*`` and shared ``KIM_*``.
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kim_shared.settings import DEFAULT_PG, ServiceSettings
@@ -18,3 +19,4 @@ class MarketplaceSettings(ServiceSettings):
     service_name: str = "marketplace"
     database_url: str = f"{DEFAULT_PG}/kim_marketplace"
     http_port: int = 8003
+    max_photos: int = Field(default=8, ge=1, le=30, description="Photos a product may have.")

@@ -112,6 +112,21 @@ CONTENT_MODERATION = TopicSpec(
     "kim.content.moderation.v1",
     description="Moderation decisions about articles and listings; key = subject id",
 )
+MARKETPLACE_SELLER = TopicSpec(
+    "kim.marketplace.seller.v1",
+    description="UMKM seller facts (registered, a licence verified); ids, region, category "
+    "and statuses only, never the owner's name, phone or address; key = seller id",
+)
+MARKETPLACE_SELLER_STATE = TopicSpec(
+    "kim.marketplace.seller_state.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Current public state of every UMKM seller: business name, village, "
+    "assisting KIM, category and the verification status of each licence (NIB, PIRT, halal, "
+    "BPOM); no owner data; key = seller id",
+    kind="state",
+)
 MARKETPLACE_LISTING = TopicSpec(
     "kim.marketplace.listing.v1",
     description="Listing submitted/published/rejected; key = listing id",
@@ -135,6 +150,8 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     CONTENT_ARTICLE,
     CONTENT_ARTICLE_STATE,
     CONTENT_MODERATION,
+    MARKETPLACE_SELLER,
+    MARKETPLACE_SELLER_STATE,
     MARKETPLACE_LISTING,
     MARKETPLACE_ORDER,
     MENTORING_REQUEST,

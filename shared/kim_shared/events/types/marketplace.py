@@ -1,19 +1,31 @@
-"""Events published by the marketplace service that other services consume.
+"""Events published by the marketplace service.
 
-Declared ahead of the marketplace from what content's moderation pipeline needs
-(DESIGN §2, flow 3): a listing's public text and photos, never the seller's personal data.
+``ListingSubmitted`` was declared ahead of the marketplace from what content's moderation
+pipeline needs (DESIGN §2, flow 3): a listing's public text and photos, never the seller's
+personal data. Seller events carry ids, region codes, the category, the public business name
+(state topic only) and verification statuses: never the owner's name, phone or address, nor
+licence numbers or an operator's note.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
+from datetime import date, datetime
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kim_shared.events.base import Event
-from kim_shared.events.topics import MARKETPLACE_LISTING, TopicSpec
+from kim_shared.events.topics import (
+    MARKETPLACE_LISTING,
+    MARKETPLACE_SELLER,
+    MARKETPLACE_SELLER_STATE,
+    TopicSpec,
+)
+
+DocumentKind = Literal["nib", "pirt", "halal", "bpom"]
+"""A seller's licence: NIB (Nomor Induk Berusaha), SPP-IRT/PIRT, halal certificate, BPOM."""
+VerificationStatus = Literal["belum_diverifikasi", "terverifikasi", "ditolak", "kedaluwarsa"]
 
 
 class ListingSubmitted(Event):
@@ -36,4 +48,85 @@ class ListingSubmitted(Event):
     submitted_at: datetime
 
 
-MARKETPLACE_EVENTS: tuple[type[Event], ...] = (ListingSubmitted,)
+class ListingRejected(Event):
+    """Moderation rejected a listing revision (a reason code, never the moderator's text)."""
+
+    event_type: ClassVar[str] = "kim.marketplace.listing.rejected.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_LISTING
+    subject_field: ClassVar[str] = "listing_id"
+
+    listing_id: UUID
+    revision: int = Field(ge=1)
+    seller_id: UUID
+    kabupaten_code: str
+    reason_code: str | None = None
+    rejected_at: datetime
+
+
+class SellerRegistered(Event):
+    """A UMKM seller (pelaku UMKM) registered; no owner data."""
+
+    event_type: ClassVar[str] = "kim.marketplace.seller.registered.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_SELLER
+    subject_field: ClassVar[str] = "seller_id"
+
+    seller_id: UUID
+    kim_id: UUID | None = None
+    village_code: str
+    kabupaten_code: str
+    business_category: str
+    registered_at: datetime
+
+
+class SellerVerified(Event):
+    """An operator of the seller's kabupaten set the verification status of one licence
+    (no licence number, no operator identity, no note)."""
+
+    event_type: ClassVar[str] = "kim.marketplace.seller.verified.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_SELLER
+    subject_field: ClassVar[str] = "seller_id"
+
+    seller_id: UUID
+    kabupaten_code: str
+    document: DocumentKind
+    status: VerificationStatus
+    expires_on: date | None = None
+    verified_at: datetime
+
+
+class SellerBadge(BaseModel):
+    """The verification status of one licence the seller declared (no number)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    document: DocumentKind
+    status: VerificationStatus
+    expires_on: date | None = None
+
+
+class SellerStateChanged(Event):
+    """The current public state of a seller (compacted state topic; one record rebuilds it)."""
+
+    event_type: ClassVar[str] = "kim.marketplace.seller_state.changed.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_SELLER_STATE
+    subject_field: ClassVar[str] = "seller_id"
+
+    seller_id: UUID
+    revision: int = Field(ge=1)
+    business_name: str
+    business_category: str
+    village_code: str
+    kecamatan_code: str
+    kabupaten_code: str
+    kim_id: UUID | None = None
+    badges: list[SellerBadge] = Field(default_factory=list)
+    changed_at: datetime
+
+
+MARKETPLACE_EVENTS: tuple[type[Event], ...] = (
+    ListingSubmitted,
+    ListingRejected,
+    SellerRegistered,
+    SellerVerified,
+    SellerStateChanged,
+)

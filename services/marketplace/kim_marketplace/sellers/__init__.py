@@ -1,0 +1,1 @@
+"""UMKM sellers (pelaku UMKM): profile, licences and their verification."""
