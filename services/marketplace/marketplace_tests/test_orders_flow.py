@@ -345,3 +345,49 @@ async def test_placement_is_idempotent(
     assert await _stock(runtime, pid) == 3
     r = await http.post("/orders", json=_order((pid, 1)), headers=headers)
     assert r.status_code == 422, r.text  # the same key with another body
+
+
+async def test_inquiries_are_recorded_and_counted(
+    http: httpx.AsyncClient, auth: Auth, registry: Any, runtime: Runtime
+) -> None:
+    seller, owner = await _seller(http, auth, "sri")
+    pid = await _product(http, runtime, owner, seller["id"])
+    draft = await _product(http, runtime, owner, seller["id"], live=False)
+    buyer = auth(sub="dewi")
+
+    r = await http.post(
+        f"/products/{pid}/inquiries",
+        json={"kind": "question", "question": "Apakah bisa kirim ke Madiun minggu ini?"},
+        headers=buyer,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["whatsapp_url"] is None
+    headers = {**buyer, "Idempotency-Key": "wa-1"}
+    r = await http.post(f"/products/{pid}/inquiries", json={"kind": "whatsapp"}, headers=headers)
+    assert r.status_code == 201, r.text
+    url = r.json()["whatsapp_url"]
+    assert url.startswith("https://wa.me/62" + "81234567890?text=Halo%20Sambel%20Pecel"), url
+    assert "Marketplace%20KIM" in url
+    again = await http.post(
+        f"/products/{pid}/inquiries", json={"kind": "whatsapp"}, headers=headers
+    )
+    assert again.json() == r.json()  # the same key: one hand-off counted
+
+    for body in ({"kind": "question"}, {"kind": "email"}, {"kind": "whatsapp", "question": "x"}):
+        r = await http.post(f"/products/{pid}/inquiries", json=body, headers=buyer)
+        assert r.status_code == 422, (body, r.text)
+    r = await http.post(f"/products/{draft}/inquiries", json={"kind": "whatsapp"}, headers=buyer)
+    assert r.status_code == 404, r.text
+    r = await http.post(f"/products/{pid}/inquiries", json={"kind": "whatsapp"})
+    assert r.status_code == 401, r.text
+
+    r = await http.get(f"/products/{pid}/inquiries/count", headers=owner)
+    assert r.status_code == 200, r.text
+    assert (r.json()["questions"], r.json()["whatsapp"], r.json()["total"]) == (1, 1, 2)
+    operator = auth("operator_kabupaten", sub="op-ponorogo", region=PONOROGO)
+    r = await http.get(f"/products/{pid}/inquiries/count", headers=operator)
+    assert (r.status_code, r.json()["total"]) == (200, 2), r.text
+    for who in (buyer, auth("operator_kabupaten", sub="op-madiun", region="35.19")):
+        r = await http.get(f"/products/{pid}/inquiries/count", headers=who)
+        assert r.status_code == 404, r.text
+    assert not [e for e in await outbox_payloads(runtime) if "inquir" in e["type"]]

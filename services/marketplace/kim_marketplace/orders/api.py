@@ -9,10 +9,17 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from kim_marketplace import access
-from kim_marketplace.orders import handlers
+from kim_marketplace.orders import handlers, inquiries
 from kim_marketplace.orders import repository as repo
 from kim_marketplace.orders.domain import Action
-from kim_marketplace.orders.schemas import OrderView, PlaceOrder
+from kim_marketplace.orders.schemas import (
+    AskQuestion,
+    Inquiry,
+    InquiryCounts,
+    InquiryView,
+    OrderView,
+    PlaceOrder,
+)
 from kim_marketplace.orders.views import order_view
 from kim_marketplace.sellers import handlers as sellers
 from kim_marketplace.settings import MarketplaceSettings
@@ -110,3 +117,52 @@ async def order_action(
     cancels before confirmation, the seller before completion. Cancelling gives the stock
     back. A step the order's status does not allow is 409 ``invalid-transition``."""
     return await _act(order_id, principal, pool, source, action)
+
+
+@router.post(
+    "/products/{product_id:uuid}/inquiries",
+    status_code=201,
+    response_model=InquiryView,
+    summary="Ask about a live product, or hand off to the seller's WhatsApp",
+)
+async def ask(
+    request: Request,
+    product_id: UUID,
+    body: Inquiry,
+    principal: CurrentPrincipal,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Recorded so the seller's side, its KIM and Diskominfo can count interest; a hand-off
+    answers with a ``wa.me`` link and an Indonesian template message."""
+    async with command(pool, request, principal, key, body) as cmd:
+        if cmd.replay is not None:
+            return cmd.replay
+        done = await inquiries.record(
+            cmd.conn,
+            principal,
+            product_id,
+            kind=body.kind,
+            question=body.question if isinstance(body, AskQuestion) else None,
+            now=_now(),
+        )
+        view = InquiryView(
+            id=done.id, product_id=done.product_id, kind=done.kind, whatsapp_url=done.whatsapp_url
+        )
+        return cmd.respond(201, view.model_dump(mode="json"))
+
+
+@router.get(
+    "/products/{product_id:uuid}/inquiries/count",
+    response_model=InquiryCounts,
+    summary="How many inquiries a product had (its seller's side and operators)",
+)
+async def inquiry_count(product_id: UUID, principal: CurrentPrincipal, pool: Pool) -> InquiryCounts:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        n = await inquiries.counts(conn, principal, product_id)
+        return InquiryCounts(
+            product_id=n.product_id,
+            questions=n.questions,
+            whatsapp=n.whatsapp,
+            total=n.questions + n.whatsapp,
+        )

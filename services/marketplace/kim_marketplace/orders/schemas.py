@@ -4,7 +4,7 @@ an unknown field such as ``total_rupiah`` is a 422."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
@@ -65,3 +65,31 @@ class OrderView(BaseModel):
     version: int
     placed_at: datetime
     updated_at: datetime
+
+
+class AskQuestion(_Strict):
+    kind: Literal["question"]
+    question: Annotated[str, Text(5, 1000, multiline=True)]
+
+
+class WhatsAppHandOff(_Strict):
+    kind: Literal["whatsapp"]
+
+
+Inquiry = Annotated[AskQuestion | WhatsAppHandOff, Field(discriminator="kind")]
+
+
+class InquiryView(BaseModel):
+    id: UUID
+    product_id: UUID
+    kind: Literal["question", "whatsapp"]
+    whatsapp_url: str | None = Field(
+        description="wa.me link to the seller with a template message (hand-offs only)."
+    )
+
+
+class InquiryCounts(BaseModel):
+    product_id: UUID
+    questions: int
+    whatsapp: int
+    total: int
