@@ -101,6 +101,12 @@ _RESERVE: Final = (
     " WHERE id = $1 AND seller_id = $3 AND status = 'live' AND stock >= $2"
     " RETURNING id, seller_id, name, status, price_rupiah, discount_kind, discount_value, stock"
 )
+# Products are locked in id order, as placement reserves them, so a release and a placement
+# of overlapping products cannot deadlock.
+_LOCK_ITEMS: Final = (
+    "SELECT p.id FROM products p JOIN order_items i ON p.id = i.product_id"
+    " WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p"
+)
 _RELEASE: Final = (
     "UPDATE products p SET stock = p.stock + i.quantity, version = p.version + 1,"
     " updated_at = $2 FROM order_items i WHERE i.order_id = $1 AND p.id = i.product_id"
@@ -153,6 +159,7 @@ async def reserve(
 
 async def release(conn: Connection, order_id: UUID, now: datetime) -> None:
     """Give an order's quantities back to its products' stock."""
+    await conn.execute(_LOCK_ITEMS, order_id)
     await conn.execute(_RELEASE, order_id, now)
 
 
