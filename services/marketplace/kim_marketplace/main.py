@@ -10,11 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_marketplace
+from kim_marketplace.orders.api import router as orders_router
+from kim_marketplace.orders.scheduler import run_expiry
 from kim_marketplace.products.api import router as products_router
 from kim_marketplace.products.consumers import CONSUMERS
 from kim_marketplace.sellers.api import router as sellers_router
 from kim_marketplace.settings import MarketplaceSettings
-from kim_shared.events.types.activity import ListingPublished
+from kim_shared.events.types.activity import ListingPublished, OrderCompleted
 from kim_shared.events.types.marketplace import MARKETPLACE_EVENTS
 from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
@@ -24,10 +26,11 @@ SPEC = ServiceSpec(
     title="KIM Marketplace",
     description=(kim_marketplace.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
-    routers=(sellers_router, products_router),
-    publishes=(ListingPublished, *MARKETPLACE_EVENTS),
+    routers=(sellers_router, products_router, orders_router),
+    publishes=(ListingPublished, OrderCompleted, *MARKETPLACE_EVENTS),
     projections=(REGIONS, KIM),
     consumers=CONSUMERS,
+    tasks=(run_expiry,),
 )
 
 

@@ -20,3 +20,11 @@ class MarketplaceSettings(ServiceSettings):
     database_url: str = f"{DEFAULT_PG}/kim_marketplace"
     http_port: int = 8003
     max_photos: int = Field(default=8, ge=1, le=30, description="Photos a product may have.")
+    order_expiry_minutes: int = Field(
+        default=24 * 60,
+        ge=1,
+        description="Minutes after which an order the seller has not confirmed expires.",
+    )
+    order_expiry_interval_s: float = Field(
+        default=30.0, gt=0, description="Seconds between two rounds of order expiry."
+    )

@@ -4,7 +4,9 @@
 pipeline needs (DESIGN §2, flow 3): a listing's public text and photos, never the seller's
 personal data. Seller events carry ids, region codes, the category, the public business name
 (state topic only) and verification statuses: never the owner's name, phone or address, nor
-licence numbers or an operator's note.
+licence numbers or an operator's note. Order events carry products, quantities and
+Rupiah totals, never the buyer (no subject, name, phone or note); ``OrderCompleted`` is the
+registry's activity fact and lives in ``activity``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kim_shared.events.base import Event
 from kim_shared.events.topics import (
     MARKETPLACE_LISTING,
+    MARKETPLACE_ORDER,
     MARKETPLACE_SELLER,
     MARKETPLACE_SELLER_STATE,
     TopicSpec,
@@ -123,10 +126,82 @@ class SellerStateChanged(Event):
     changed_at: datetime
 
 
+class OrderItem(BaseModel):
+    """One line of an order: a product, how many, and its total in whole Rupiah."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    product_id: UUID
+    quantity: int = Field(ge=1)
+    line_total_rupiah: int = Field(ge=0)
+
+
+class OrderPlaced(Event):
+    """A buyer ordered live products of one seller; their stock is reserved (no buyer data)."""
+
+    event_type: ClassVar[str] = "kim.marketplace.order.placed.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_ORDER
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    seller_id: UUID
+    kim_id: UUID | None = None
+    kabupaten_code: str
+    items: list[OrderItem]
+    total_rupiah: int = Field(ge=0)
+    fulfilment: Literal["pickup", "delivery"]
+    placed_at: datetime
+    expires_at: datetime
+
+
+class OrderConfirmed(Event):
+    """The seller (its owner or an officer of its KIM) confirmed an order."""
+
+    event_type: ClassVar[str] = "kim.marketplace.order.confirmed.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_ORDER
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    seller_id: UUID
+    kabupaten_code: str
+    confirmed_at: datetime
+
+
+class OrderCancelled(Event):
+    """The buyer (before confirmation) or the seller cancelled an order; stock came back."""
+
+    event_type: ClassVar[str] = "kim.marketplace.order.cancelled.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_ORDER
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    seller_id: UUID
+    kabupaten_code: str
+    cancelled_by: Literal["buyer", "seller"]
+    cancelled_at: datetime
+
+
+class OrderExpired(Event):
+    """An order the seller did not confirm in time expired; stock came back."""
+
+    event_type: ClassVar[str] = "kim.marketplace.order.expired.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_ORDER
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    seller_id: UUID
+    kabupaten_code: str
+    expired_at: datetime
+
+
 MARKETPLACE_EVENTS: tuple[type[Event], ...] = (
     ListingSubmitted,
     ListingRejected,
     SellerRegistered,
     SellerVerified,
     SellerStateChanged,
+    OrderPlaced,
+    OrderConfirmed,
+    OrderCancelled,
+    OrderExpired,
 )
