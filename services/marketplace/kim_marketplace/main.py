@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_marketplace
+from kim_marketplace.catalogue.api import router as catalogue_router
 from kim_marketplace.products.api import router as products_router
 from kim_marketplace.products.consumers import CONSUMERS
 from kim_marketplace.sellers.api import router as sellers_router
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
     title="KIM Marketplace",
     description=(kim_marketplace.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
-    routers=(sellers_router, products_router),
+    routers=(sellers_router, products_router, catalogue_router),
     publishes=(ListingPublished, *MARKETPLACE_EVENTS),
     projections=(REGIONS, KIM),
     consumers=CONSUMERS,
