@@ -59,24 +59,34 @@ LIMIT $9
 """
 
 # Relevance: full-text rank of the Sastrawi-stemmed document for all the words ($7) and
-# for any of them ($8, so that one misspelt word does not hide an item), plus the trigram
-# word similarity of the name ($9, which finds misspellings). Paged by keyset on
-# (score, id): the score of an item is the same on every request.
+# for any of them ($8: more of the words rank higher), plus the trigram word similarity of
+# the name ($9, which finds misspellings). An item matches when it has all the words or a
+# name similar to the query, so both GIN indexes serve the match. Only the page's ids are
+# scored and sorted; its columns and badges are read for those ids alone. Paged by keyset
+# on (score, id): the score of an item is the same on every request.
 SEARCH_LIVE: Final = f"""
-SELECT * FROM (
-    SELECT {_COLUMNS},
+WITH hit AS (
+    SELECT p.id,
         (ts_rank(p.search_document, qa.query) + ts_rank(p.search_document, qo.query)
          + word_similarity($9, coalesce(p.search_name, '')))::float8 AS score
-    {_FROM}
+    FROM products p
+    JOIN sellers s ON s.id = p.seller_id
     CROSS JOIN websearch_to_tsquery('simple', $7) AS qa(query)
     CROSS JOIN websearch_to_tsquery('simple', $8) AS qo(query)
     WHERE {_FILTERS}
-      AND (p.search_document @@ qa.query OR p.search_document @@ qo.query
-           OR ($9 <> '' AND $9 <% p.search_name))
-) hit
-WHERE ($10::float8 IS NULL OR (hit.score, hit.id) < ($10, $11::uuid))
-ORDER BY hit.score DESC, hit.id DESC
-LIMIT $12
+      AND (p.search_document @@ qa.query OR ($9 <> '' AND $9 <% p.search_name))
+), page AS (
+    SELECT id, score FROM hit
+    WHERE ($10::float8 IS NULL OR (score, id) < ($10, $11::uuid))
+    ORDER BY score DESC, id DESC
+    LIMIT $12
+)
+SELECT {_COLUMNS}, page.score
+FROM page
+JOIN products p ON p.id = page.id
+JOIN sellers s ON s.id = p.seller_id
+LEFT JOIN region_projection v ON v.code = s.village_code
+ORDER BY page.score DESC, page.id DESC
 """
 
 GET_LIVE: Final = f"""

@@ -92,9 +92,8 @@ def _has_syntax(q: str) -> bool:
 
 
 def any_word_query(q: str) -> str:
-    """The plain words of ``q`` stemmed and joined by ``or`` (a looser match that lets a
-    misspelt word be outweighed by the others); empty when ``q`` uses phrases or
-    exclusions, whose meaning an ``or`` would lose."""
+    """The plain words of ``q`` stemmed and joined by ``or``, for ranking (an item with more
+    of the words ranks higher); empty when ``q`` uses phrases or exclusions."""
     if _has_syntax(q):
         return ""
     stems = [stem_word(w) for w in words(q)][:MAX_QUERY_TERMS]
