@@ -397,3 +397,38 @@ def test_queries_are_safe_for_websearch() -> None:
     assert any_word_query("pecel -madiun") == ""
     assert name_query("Sambal  PECEL", 200) == "sambal pecel"
     assert name_query("pecel -madiun", 200) == ""
+
+
+async def test_a_new_revision_is_searchable_once_live(
+    http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    ids = await _seed(runtime)
+    pid = uuid.UUID(ids["jenang"])
+    async with runtime.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE products SET name = 'Dodol Nangka Manis', status = 'in_review',"
+            " revision = 2 WHERE id = $1",
+            pid,
+        )
+    assert "jenang" not in {_key(n) for n in await _names(http, q="jenang") if n in _NAMES}
+    assert await _names(http, q="dodol nangka") == []  # in review: not public
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        await on_decision(
+            conn,
+            SOURCE,
+            ModerationDecided(
+                subject_type="listing",
+                subject_id=pid,
+                subject_revision=2,
+                kabupaten_code="35.02",
+                decision="approved",
+                automatic=False,
+                decided_at=T0,
+            ),
+            T0 + timedelta(days=2),
+        )
+    assert (await _names(http, q="dodol nangka"))[0] == "Dodol Nangka Manis"
+    assert "Dodol Nangka Manis" not in await _names(http, q="jenang ketan")
+
+
+_NAMES = {p[2] for p in PRODUCTS}
