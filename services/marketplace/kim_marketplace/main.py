@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_marketplace
+from kim_marketplace.catalogue.api import router as catalogue_router
 from kim_marketplace.orders.api import router as orders_router
 from kim_marketplace.orders.scheduler import run_expiry
 from kim_marketplace.products.api import router as products_router
@@ -26,7 +27,7 @@ SPEC = ServiceSpec(
     title="KIM Marketplace",
     description=(kim_marketplace.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
-    routers=(sellers_router, products_router, orders_router),
+    routers=(sellers_router, products_router, orders_router, catalogue_router),
     publishes=(ListingPublished, OrderCompleted, *MARKETPLACE_EVENTS),
     projections=(REGIONS, KIM),
     consumers=CONSUMERS,

@@ -15,6 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 from kim_marketplace import access
+from kim_marketplace.catalogue.index import index_listing
 from kim_marketplace.products import repository as repo
 from kim_marketplace.products.domain import Status, check_discount
 from kim_marketplace.products.repository import Fields, ProductRow
@@ -125,6 +126,8 @@ async def update(
     if rescreen:
         status, revision = "in_review", product.revision + 1
     updated = await repo.update(conn, product.id, fields, status=status, revision=revision, now=now)
+    if updated.status == "live":
+        await _index(conn, updated)
     if rescreen:
         await _stage_submitted(conn, source, updated, seller, now)
     return updated
@@ -177,6 +180,16 @@ async def _stage_submitted(
     )
 
 
+async def _index(conn: Connection, product: ProductRow) -> None:
+    await index_listing(
+        conn,
+        product.id,
+        name=product.name,
+        description=product.description,
+        category=product.category,
+    )
+
+
 async def on_decision(
     conn: Connection, source: EventSource, event: ModerationDecided, now: datetime
 ) -> None:
@@ -195,6 +208,7 @@ async def on_decision(
     seller = await _seller(conn, product.seller_id)
     if event.decision == "approved":
         live = await repo.publish(conn, product.id, now)
+        await _index(conn, live)
         if seller.kim_id is not None:
             await outbox.add(
                 conn,

@@ -1,0 +1,1 @@
+"""The public catalogue: live listings, filtered, searched in Indonesian, paged by keyset."""
