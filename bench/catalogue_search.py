@@ -40,14 +40,14 @@ import asyncpg
 from kim_devstack.stack import Ports, Stack, create_database, with_database
 from kim_marketplace.catalogue import queries
 from kim_marketplace.catalogue.queries import Filters, NewestCursor, RelevanceCursor
-from kim_marketplace.catalogue.search_text import (
+from kim_marketplace.main import SPEC
+from kim_shared.db.migrations import apply_migrations
+from kim_shared.search_text import (
     any_word_query,
     name_query,
     stem_document,
     stem_query,
 )
-from kim_marketplace.main import SPEC
-from kim_shared.db.migrations import apply_migrations
 
 FOODS = [
     ("Keripik Tempe", "makanan"),

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kim_content.publishing.search_text import (
+from kim_shared.search_text import (
     MAX_QUERY_TERMS,
     stem_document,
     stem_query,

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from kim_marketplace.catalogue.search_text import any_word_query, name_query, stem_query
 from kim_marketplace.products.consumers import SOURCE
 from kim_marketplace.products.handlers import on_decision
 from kim_shared.events.types.content import ModerationDecided
+from kim_shared.search_text import any_word_query, name_query, stem_query
 from kim_shared.service import Runtime
 
 from .support import GOMBANG, MADIUN_DESA, SLAHUNG, TUGUREJO

@@ -32,7 +32,6 @@ from kim_content.articles.schemas import ArticleContent, ArticleCreate
 from kim_content.articles.screening import screen_revision
 from kim_content.moderation.cases import close_cases, open_case
 from kim_content.publishing.render import plain_text
-from kim_content.publishing.search_text import stem_document
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import PENGELOLA_KIM
 from kim_shared.clock import today
@@ -51,6 +50,7 @@ from kim_shared.events.types.content import (
 )
 from kim_shared.outbox import EventSource
 from kim_shared.projections.regions.lookups import active_village
+from kim_shared.search_text import stem_document
 
 SYSTEM: Final = "system"
 SUBMISSION_DEADLINE: Final = timedelta(hours=24)

@@ -18,7 +18,7 @@ from kim_content.publishing.feeds import (
     rss,
 )
 from kim_content.publishing.render import plain_text, render_markdown, summary
-from kim_content.publishing.search_text import stem_document, stem_query, stem_word
+from kim_shared.search_text import stem_document, stem_query, stem_word
 
 __all__ = [
     "CATEGORY_LABELS",

@@ -37,13 +37,13 @@ from kim_content.publishing.schemas import (
     PublicMedia,
     PublicSearchResults,
 )
-from kim_content.publishing.search_text import stem_query
 from kim_content.settings import settings_of
 from kim_shared.db import Connection
 from kim_shared.errors import NotFound
 from kim_shared.events.types.content import Category
 from kim_shared.projections.regions.lookups import region as find_region
 from kim_shared.projections.regions.lookups import village as find_village
+from kim_shared.search_text import stem_query
 from kim_shared.service import Pool
 
 router = APIRouter(tags=["public"])

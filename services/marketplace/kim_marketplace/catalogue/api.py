@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query
 from kim_marketplace.catalogue import queries
 from kim_marketplace.catalogue.queries import Filters, NewestCursor, RelevanceCursor
 from kim_marketplace.catalogue.schemas import REGION_CODE, CataloguePage, PublicProduct
-from kim_marketplace.catalogue.search_text import any_word_query, name_query, stem_query
 from kim_marketplace.catalogue.views import public_product
 from kim_marketplace.products.domain import ProductCategory
 from kim_shared.errors import Invalid, NotFound
+from kim_shared.search_text import any_word_query, name_query, stem_query
 from kim_shared.service import Pool
 
 router = APIRouter(tags=["catalogue"])

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Final
 from uuid import UUID
 
-from kim_marketplace.catalogue.search_text import stem_document
 from kim_shared.db import Connection
+from kim_shared.search_text import stem_document
 
 _SET_SEARCH: Final = (
     "UPDATE products SET search_document = to_tsvector('simple', $2), search_name = $3"

@@ -1,9 +1,13 @@
-"""Indonesian text for PostgreSQL full-text search (the marketplace's own copy of the
-content service's helpers: services never import each other).
+"""Indonesian text for PostgreSQL full-text search.
 
-The database indexes pre-stemmed text with the ``simple`` configuration, so documents and
-queries go through the same Sastrawi stemming: ``to_tsvector('simple', stem_document(...))``
-when indexing and ``websearch_to_tsquery('simple', stem_query(q))`` when searching.
+Used by content (articles) and marketplace (the catalogue). The database indexes
+pre-stemmed text with the ``simple`` configuration (PostgreSQL has no Indonesian
+stemmer), so documents and queries go through the same Sastrawi stemming:
+``to_tsvector('simple', stem_document(title, body))`` when indexing and
+``websearch_to_tsquery('simple', stem_query(q))`` when searching.
+
+The Sastrawi stemmer (its dictionary takes a moment to load) is built on first use and
+every distinct word is stemmed once per process (bounded LRU cache).
 """
 
 from __future__ import annotations
@@ -30,16 +34,20 @@ class _Stem(Protocol):
 
 @lru_cache(maxsize=1)
 def _stemmer() -> _Stem:
+    # The plain Stemmer: Sastrawi's CachedStemmer keeps every word forever; stem_word's
+    # LRU cache is bounded instead.
     words = StemmerFactory().get_words()
     return cast(_Stem, Stemmer(ArrayDictionary(words)))
 
 
 @lru_cache(maxsize=65536)
 def stem_word(word: str) -> str:
-    """One word's root, lower case, accents removed; always one non-empty token."""
+    """One word's root ("perjudian" → "judi"): lower-case, accents removed,
+    reduplication folded; always one token (no spaces), never empty for a word."""
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c)
     )
+    # Sastrawi keeps only [a-z0-9-]: whatever else remains would split the word.
     return "".join(_stemmer().stem(folded).split()) or folded
 
 
@@ -54,9 +62,14 @@ def stem_document(*parts: str) -> str:
 
 
 def stem_query(q: str) -> str:
-    """A buyer's query made safe for ``websearch_to_tsquery('simple', …)``: stemmed words,
-    ``"phrases"``, ``-exclusions`` and ``or`` kept; every other operator (``& | ! : * ( )
-    <->``) dropped; at most ``MAX_QUERY_TERMS`` terms; possibly empty."""
+    """A reader's query made safe for ``websearch_to_tsquery('simple', …)``.
+
+    Words are stemmed like documents; ``"quoted phrases"`` and ``-exclusions`` (of words
+    or phrases) and ``or`` between terms are kept; everything else (``& | ! : * ( ) <->``
+    and other punctuation a user might type or inject) is dropped. At most
+    ``MAX_QUERY_TERMS`` terms are kept. The result contains only stems, spaces,
+    double quotes and leading ``-``; it may be empty (search for nothing).
+    """
     terms: list[str] = []
     for match in _QUERY_PART.finditer(q):
         negated, phrase, bare = match.group(1), match.group(2), match.group(3)
@@ -101,7 +114,7 @@ def any_word_query(q: str) -> str:
 
 
 def name_query(q: str, max_length: int) -> str:
-    """``q`` in lower case with single spaces, for trigram similarity with product names
+    """``q`` in lower case with single spaces, for trigram similarity with names or titles
     (misspellings); empty when ``q`` uses phrases or exclusions (they must hold exactly)."""
     if _has_syntax(q):
         return ""
