@@ -16,6 +16,7 @@ from kim_marketplace.orders.scheduler import run_expiry
 from kim_marketplace.products.api import router as products_router
 from kim_marketplace.products.consumers import CONSUMERS
 from kim_marketplace.sellers.api import router as sellers_router
+from kim_marketplace.sellers.scheduler import run_licence_expiry
 from kim_marketplace.settings import MarketplaceSettings
 from kim_shared.events.types.activity import ListingPublished, OrderCompleted
 from kim_shared.events.types.marketplace import MARKETPLACE_EVENTS
@@ -31,7 +32,7 @@ SPEC = ServiceSpec(
     publishes=(ListingPublished, OrderCompleted, *MARKETPLACE_EVENTS),
     projections=(REGIONS, KIM),
     consumers=CONSUMERS,
-    tasks=(run_expiry,),
+    tasks=(run_expiry, run_licence_expiry),
 )
 
 

@@ -28,3 +28,8 @@ class MarketplaceSettings(ServiceSettings):
     order_expiry_interval_s: float = Field(
         default=30.0, gt=0, description="Seconds between two rounds of order expiry."
     )
+    licence_check_interval_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between two checks for verified licences that have expired.",
+    )

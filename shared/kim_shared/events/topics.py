@@ -114,8 +114,8 @@ CONTENT_MODERATION = TopicSpec(
 )
 MARKETPLACE_SELLER = TopicSpec(
     "kim.marketplace.seller.v1",
-    description="UMKM seller facts (registered, a licence verified); ids, region, category "
-    "and statuses only, never the owner's name, phone or address; key = seller id",
+    description="UMKM seller facts (registered, a licence verified or expired); ids, region, "
+    "category and statuses only, never the owner's name, phone or address; key = seller id",
 )
 MARKETPLACE_SELLER_STATE = TopicSpec(
     "kim.marketplace.seller_state.v1",

@@ -17,7 +17,7 @@ from kim_marketplace.sellers import repository as repo
 from kim_marketplace.sellers.domain import check_verdict, effective_status, normalise_whatsapp
 from kim_marketplace.sellers.repository import SellerRow
 from kim_marketplace.sellers.schemas import SellerProfile, Verification
-from kim_shared import outbox
+from kim_shared import clock, outbox
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import PELAKU_UMKM, PENGELOLA_KIM
 from kim_shared.db import Connection
@@ -25,6 +25,7 @@ from kim_shared.errors import Conflict, Invalid, NotFound, ensure_version
 from kim_shared.events.types.marketplace import (
     DocumentKind,
     SellerBadge,
+    SellerLicenceExpired,
     SellerRegistered,
     SellerStateChanged,
     SellerVerified,
@@ -175,7 +176,7 @@ async def verify(
         raise Invalid(
             f"The seller has not declared a {body.document} licence.", field="body.document"
         )
-    check_verdict(body.document, body.status, licence.expires_on, now.date())
+    check_verdict(body.document, body.status, licence.expires_on, clock.today(now))
     await repo.verify(
         conn,
         seller.id,
@@ -203,6 +204,36 @@ async def verify(
     return await load(conn, seller.id)
 
 
+async def expire_licences(
+    conn: Connection, source: EventSource, today: date, now: datetime, *, limit: int = 200
+) -> int:
+    """Turn off the badges of up to ``limit`` verified licences that expired before ``today``
+    (WIB): each becomes ``kedaluwarsa`` with a ``SellerLicenceExpired`` fact, and every seller
+    changed gets a new state snapshot. Idempotent: licences already expired are not touched
+    again, so a second run stages nothing. Returns how many licences expired."""
+    expired = await repo.expire_licences(conn, today, limit)
+    by_seller: dict[UUID, list[repo.ExpiredLicence]] = {}
+    for lic in expired:
+        by_seller.setdefault(lic.seller_id, []).append(lic)
+    for seller_id, licences in by_seller.items():
+        seller = await load(conn, seller_id, lock=True)
+        for lic in licences:
+            await outbox.add(
+                conn,
+                SellerLicenceExpired(
+                    seller_id=seller.id,
+                    kabupaten_code=seller.kabupaten_code,
+                    document=lic.document,
+                    expired_on=lic.expires_on,
+                    recorded_at=now,
+                ),
+                source,
+                kabupaten=seller.kabupaten_code,
+            )
+        await stage_state(conn, source, seller, now)
+    return len(expired)
+
+
 async def stage_state(
     conn: Connection, source: EventSource, seller: SellerRow, now: datetime
 ) -> None:
@@ -211,7 +242,7 @@ async def stage_state(
     badges = [
         SellerBadge(
             document=lic.document,
-            status=effective_status(lic.status, lic.expires_on, now.date()),
+            status=effective_status(lic.status, lic.expires_on, clock.today(now)),
             expires_on=lic.expires_on,
         )
         for lic in await repo.licences(conn, seller.id)

@@ -88,6 +88,22 @@ _VERIFY: Final = (
     "UPDATE seller_licences SET status = $3, note = $4, verified_by = $5, verified_at = $6"
     " WHERE seller_id = $1 AND document = $2"
 )
+_EXPIRE: Final = (
+    "UPDATE seller_licences l SET status = 'kedaluwarsa'"
+    " FROM (SELECT seller_id, document FROM seller_licences"
+    "       WHERE status = 'terverifikasi' AND expires_on < $1"
+    "       ORDER BY seller_id, document LIMIT $2 FOR UPDATE SKIP LOCKED) due"
+    " WHERE l.seller_id = due.seller_id AND l.document = due.document"
+    " AND l.status = 'terverifikasi' AND l.expires_on < $1"
+    " RETURNING l.seller_id, l.document, l.expires_on"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredLicence:
+    seller_id: UUID
+    document: DocumentKind
+    expires_on: date
 
 
 async def get(conn: Connection, seller_id: UUID, *, lock: bool = False) -> SellerRow | None:
@@ -202,3 +218,9 @@ async def verify(
     now: datetime,
 ) -> None:
     await conn.execute(_VERIFY, seller_id, document, status, note, by, now)
+
+
+async def expire_licences(conn: Connection, today: date, limit: int) -> list[ExpiredLicence]:
+    """Mark up to ``limit`` verified licences that expired before ``today`` as
+    ``kedaluwarsa`` (a conditional update: a second run finds nothing)."""
+    return [from_record(ExpiredLicence, r) for r in await conn.fetch(_EXPIRE, today, limit)]

@@ -97,6 +97,21 @@ class SellerVerified(Event):
     verified_at: datetime
 
 
+class SellerLicenceExpired(Event):
+    """A verified licence passed its expiry date (WIB) and is now ``kedaluwarsa``: its badge
+    is off (no licence number)."""
+
+    event_type: ClassVar[str] = "kim.marketplace.seller.licence_expired.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_SELLER
+    subject_field: ClassVar[str] = "seller_id"
+
+    seller_id: UUID
+    kabupaten_code: str
+    document: DocumentKind
+    expired_on: date
+    recorded_at: datetime
+
+
 class SellerBadge(BaseModel):
     """The verification status of one licence the seller declared (no number)."""
 
@@ -199,6 +214,7 @@ MARKETPLACE_EVENTS: tuple[type[Event], ...] = (
     ListingRejected,
     SellerRegistered,
     SellerVerified,
+    SellerLicenceExpired,
     SellerStateChanged,
     OrderPlaced,
     OrderConfirmed,
