@@ -131,6 +131,17 @@ MARKETPLACE_LISTING = TopicSpec(
     "kim.marketplace.listing.v1",
     description="Listing submitted/published/rejected; key = listing id",
 )
+MARKETPLACE_LISTING_STATE = TopicSpec(
+    "kim.marketplace.listing_state.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Current public state of every listing that was ever submitted beyond a "
+    "draft: status (live, in review, rejected, withdrawn), seller, KIM, region, category and, "
+    "while live, name, price, price after discount and the seller's verified/halal badges; no "
+    "owner data; key = listing id",
+    kind="state",
+)
 MARKETPLACE_ORDER = TopicSpec(
     "kim.marketplace.order.v1", description="Orders completed; key = order id"
 )
@@ -153,6 +164,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     MARKETPLACE_SELLER,
     MARKETPLACE_SELLER_STATE,
     MARKETPLACE_LISTING,
+    MARKETPLACE_LISTING_STATE,
     MARKETPLACE_ORDER,
     MENTORING_REQUEST,
     MENTORING_TRAINING,

@@ -20,6 +20,7 @@ from kim_marketplace.products import repository as repo
 from kim_marketplace.products.domain import Status, check_discount
 from kim_marketplace.products.repository import Fields, ProductRow
 from kim_marketplace.products.schemas import ProductContent
+from kim_marketplace.products.state import changes_public_state, stage_listing_state
 from kim_marketplace.sellers import repository as sellers
 from kim_marketplace.sellers.repository import SellerRow
 from kim_shared import outbox
@@ -130,6 +131,8 @@ async def update(
         await _index(conn, updated)
     if rescreen:
         await _stage_submitted(conn, source, updated, seller, now)
+    if changes_public_state(product.status, updated.status):
+        await stage_listing_state(conn, source, updated, seller, now)
     return updated
 
 
@@ -154,6 +157,8 @@ async def submit(
         conn, product.id, status="in_review", revision=revision, reason_code=None, now=now
     )
     await _stage_submitted(conn, source, updated, seller, now)
+    if changes_public_state(product.status, updated.status):
+        await stage_listing_state(conn, source, updated, seller, now)
     return updated
 
 
@@ -209,6 +214,7 @@ async def on_decision(
     if event.decision == "approved":
         live = await repo.publish(conn, product.id, now)
         await _index(conn, live)
+        await stage_listing_state(conn, source, live, seller, now)
         if seller.kim_id is not None:
             await outbox.add(
                 conn,
@@ -223,7 +229,7 @@ async def on_decision(
                 kabupaten=seller.kabupaten_code,
             )
         return
-    await repo.set_status(
+    rejected = await repo.set_status(
         conn,
         product.id,
         status="rejected",
@@ -231,6 +237,7 @@ async def on_decision(
         reason_code=event.reason_code,
         now=now,
     )
+    await stage_listing_state(conn, source, rejected, seller, now)
     await outbox.add(
         conn,
         ListingRejected(

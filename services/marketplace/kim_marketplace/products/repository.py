@@ -157,3 +157,13 @@ async def publish(conn: Connection, product_id: UUID, now: datetime) -> ProductR
     r = await conn.fetchrow(_PUBLISH, product_id, now)
     assert r is not None
     return from_record(ProductRow, r)
+
+
+_BUMP_STATE: Final = (
+    "UPDATE products SET state_sequence = state_sequence + 1 WHERE id = $1 RETURNING state_sequence"
+)
+
+
+async def next_state_sequence(conn: Connection, product_id: UUID) -> int:
+    sequence: int = await conn.fetchval(_BUMP_STATE, product_id)
+    return sequence

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from kim_marketplace import access
+from kim_marketplace.products.state import stage_seller_listings
 from kim_marketplace.sellers import repository as repo
 from kim_marketplace.sellers.domain import check_verdict, effective_status, normalise_whatsapp
 from kim_marketplace.sellers.repository import SellerRow
@@ -153,6 +154,7 @@ async def update(
     )
     await repo.put_licences(conn, seller.id, _declared(body))
     await stage_state(conn, source, updated, now)
+    await stage_seller_listings(conn, source, updated, now)
     return updated
 
 
@@ -201,6 +203,7 @@ async def verify(
         kabupaten=seller.kabupaten_code,
     )
     await stage_state(conn, source, seller, now)
+    await stage_seller_listings(conn, source, seller, now)
     return await load(conn, seller.id)
 
 
@@ -231,6 +234,7 @@ async def expire_licences(
                 kabupaten=seller.kabupaten_code,
             )
         await stage_state(conn, source, seller, now)
+        await stage_seller_listings(conn, source, seller, now)
     return len(expired)
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kim_shared.events.base import Event
 from kim_shared.events.topics import (
     MARKETPLACE_LISTING,
+    MARKETPLACE_LISTING_STATE,
     MARKETPLACE_ORDER,
     MARKETPLACE_SELLER,
     MARKETPLACE_SELLER_STATE,
@@ -29,6 +30,9 @@ from kim_shared.events.topics import (
 DocumentKind = Literal["nib", "pirt", "halal", "bpom"]
 """A seller's licence: NIB (Nomor Induk Berusaha), SPP-IRT/PIRT, halal certificate, BPOM."""
 VerificationStatus = Literal["belum_diverifikasi", "terverifikasi", "ditolak", "kedaluwarsa"]
+ListingStatus = Literal["live", "in_review", "rejected", "withdrawn"]
+"""A listing's public status: in the catalogue, back in moderation after an edit, rejected by
+moderation, or taken out of the catalogue by its seller."""
 
 
 class ListingSubmitted(Event):
@@ -64,6 +68,38 @@ class ListingRejected(Event):
     kabupaten_code: str
     reason_code: str | None = None
     rejected_at: datetime
+
+
+class ListingStateChanged(Event):
+    """The current public state of a listing (compacted state topic; latest wins).
+
+    ``sequence`` grows with every snapshot of the listing; a projection keeps the highest.
+    Name and prices are present only while the listing is live. ``verified`` is a valid
+    verified NIB of the seller, ``halal`` a valid verified halal certificate. Stock is not part
+    of the state (it changes with every order; the catalogue API shows it).
+    """
+
+    event_type: ClassVar[str] = "kim.marketplace.listing_state.changed.v1"
+    topic: ClassVar[TopicSpec] = MARKETPLACE_LISTING_STATE
+    subject_field: ClassVar[str] = "listing_id"
+
+    listing_id: UUID
+    sequence: int = Field(ge=1)
+    status: ListingStatus
+    seller_id: UUID
+    kim_id: UUID | None = None
+    village_code: str
+    kecamatan_code: str
+    kabupaten_code: str
+    category: str
+    name: str | None = None
+    unit: str | None = None
+    price_rupiah: int | None = Field(default=None, ge=0)
+    final_price_rupiah: int | None = Field(default=None, ge=0)
+    verified: bool = False
+    halal: bool = False
+    published_at: datetime | None = None
+    changed_at: datetime
 
 
 class SellerRegistered(Event):
@@ -212,6 +248,7 @@ class OrderExpired(Event):
 MARKETPLACE_EVENTS: tuple[type[Event], ...] = (
     ListingSubmitted,
     ListingRejected,
+    ListingStateChanged,
     SellerRegistered,
     SellerVerified,
     SellerLicenceExpired,
