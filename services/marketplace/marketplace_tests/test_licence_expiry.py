@@ -8,10 +8,12 @@ from datetime import date
 
 import pytest
 
+from kim_devstack.testing import eventually
 from kim_marketplace.sellers.scheduler import expire_licences_once
 from kim_shared.service import Runtime
 
 from .support import ADDRESS, OWNER_NAME, PHONE_DIGITS, PONOROGO, outbox_payloads, register
+from .test_products import _decide, _product, _status
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +82,37 @@ async def test_expiry_turns_the_badge_off_once(http, auth, registry, runtime) ->
     text = str(await outbox_payloads(runtime))
     for secret in (OWNER_NAME, ADDRESS, PHONE_DIGITS, "ID35110000123450123", "1234567890123"):
         assert secret not in text
+
+
+async def test_expiry_turns_the_halal_badge_of_live_listings_off(
+    http, auth, registry, runtime, kafka_bootstrap
+) -> None:
+    owner = auth("pelaku_umkm", sub="sri", region=PONOROGO)
+    seller = await register(http, owner)
+    operator = auth("operator_kabupaten", sub="op-ponorogo", region=PONOROGO)
+    r = await http.post(
+        f"/sellers/{seller['id']}/verifications",
+        json={"document": "halal", "status": "terverifikasi"},
+        headers=operator,
+    )
+    assert r.status_code == 200, r.text
+    pid = (await _product(http, owner, seller["id"]))["id"]
+    assert (await http.post(f"/products/{pid}/submit", headers=owner)).status_code == 200
+    await _decide(kafka_bootstrap, pid, 1, "approved")
+
+    async def live() -> bool:
+        return (await _status(runtime, pid))[0] == "live"
+
+    await eventually(live, what="listing live")
+    before = len(await outbox_payloads(runtime))
+    assert await expire_licences_once(runtime, date(2030, 7, 1)) == 1
+    staged = (await outbox_payloads(runtime))[before:]
+    assert [p["type"] for p in staged] == [
+        EXPIRED,
+        STATE,
+        "kim.marketplace.listing_state.changed.v1",
+    ]
+    listing = staged[2]["data"]
+    assert (listing["listing_id"], listing["status"], listing["halal"]) == (pid, "live", False)
+    assert await expire_licences_once(runtime, date(2030, 7, 1)) == 0
+    assert len(await outbox_payloads(runtime)) == before + 3
