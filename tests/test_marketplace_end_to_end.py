@@ -11,30 +11,23 @@ at its topics' end so each service receives exactly what this test makes happen.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
-from kim_content.main import SPEC as CONTENT
-from kim_content.main import create_app as create_content
-from kim_content.settings import ContentSettings
-from kim_devstack.stack import create_database, with_database
-from kim_devstack.testing import bearer, eventually, serving, start_groups_at_the_end
-from kim_marketplace.main import SPEC as MARKETPLACE
-from kim_marketplace.main import create_app as create_marketplace
-from kim_marketplace.settings import MarketplaceSettings
-from kim_registry.evaluation.consumers import ACTIVITY
-from kim_registry.main import create_app as create_registry
+from kim_devstack.testing import (
+    Running,
+    bearer,
+    eventually,
+    running_services,
+)
 from kim_registry.regions.importer import import_regions
-from kim_registry.settings import RegistrySettings
 from kim_shared.projections.kim import get_kim
-from kim_shared.service import ConsumerSpec, Runtime
+from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -43,57 +36,14 @@ TUGUREJO = "35.02.01.2001"
 WITHIN = 60.0
 
 
-async def _to_the_end(bootstrap: str, consumers: Iterable[ConsumerSpec]) -> None:
-    """Move each consumer's group to the end of the topics it reads."""
-    for c in consumers:
-        topics = {m.topic.name: m.topic for m in c.models}
-        await start_groups_at_the_end(bootstrap, [c.name], topics.values())
-
-
 @pytest.fixture
 async def services(
     pg_server: str, kafka_bootstrap: str, tmp_path: Path
-) -> AsyncIterator[dict[str, tuple[httpx.AsyncClient, Runtime]]]:
-    names = {s: f"e2e_{s}_{uuid.uuid4().hex[:8]}" for s in ("registry", "content", "marketplace")}
-    dsns = {s: await create_database(pg_server, n) for s, n in names.items()}
-    await _to_the_end(
-        kafka_bootstrap, (*CONTENT.every_consumer, *MARKETPLACE.every_consumer, ACTIVITY)
-    )
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap,
-        "auth_dev_key_dir": str(tmp_path / "keys"),
-        "log_json": False,
-        "outbox_poll_interval_s": 0.2,
-    }
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            out = {}
-            for name, app in (
-                (
-                    "registry",
-                    create_registry(RegistrySettings(database_url=dsns["registry"], **common)),
-                ),
-                (
-                    "content",
-                    create_content(ContentSettings(database_url=dsns["content"], **common)),
-                ),
-                (
-                    "marketplace",
-                    create_marketplace(
-                        MarketplaceSettings(database_url=dsns["marketplace"], **common)
-                    ),
-                ),
-            ):
-                client = await stack.enter_async_context(serving(app))
-                out[name] = (client, app.state.runtime)
-            yield out
-    finally:
-        admin = await asyncpg.connect(with_database(pg_server, "postgres"))
-        try:
-            for n in names.values():
-                await admin.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-        finally:
-            await admin.close()
+) -> AsyncIterator[dict[str, Running]]:
+    async with running_services(
+        pg_server, kafka_bootstrap, tmp_path / "keys", "registry", "content", "marketplace"
+    ) as out:
+        yield out
 
 
 def _ok(r: httpx.Response) -> Any:

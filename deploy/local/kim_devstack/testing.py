@@ -18,6 +18,9 @@ import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -36,6 +39,7 @@ from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
 from kim_shared.outbox.store import EventSource, envelope
+from kim_shared.service import Runtime
 from kim_shared.settings import ServiceSettings
 
 
@@ -220,3 +224,48 @@ async def publish_events(bootstrap: str, source: str, events: Iterable[Event]) -
             )
     finally:
         await producer.stop()
+
+
+Running = tuple[httpx.AsyncClient, Runtime]
+
+
+@contextlib.asynccontextmanager
+async def running_services(
+    pg_server: str, bootstrap: str, keys_dir: Path, *services: str
+) -> AsyncIterator[dict[str, Running]]:
+    """``services`` (``"registry"``, ``"content"``, ...) in-process with their real lifespans,
+    each on a fresh database (dropped afterwards), sharing one dev key pair. Every consumer
+    group of theirs is first moved to the end of the topics it reads, so they receive exactly
+    what the test makes happen."""
+    names = {s: f"e2e_{s}_{uuid.uuid4().hex[:8]}" for s in services}
+    dsns = {s: await create_database(pg_server, n) for s, n in names.items()}
+    specs = {ep.name: ep.load() for ep in entry_points(group="kim.services")}
+    for service in services:
+        for consumer in specs[service].every_consumer:
+            topics = {m.topic.name: m.topic for m in consumer.models}
+            await start_groups_at_the_end(bootstrap, [consumer.name], topics.values())
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            out: dict[str, Running] = {}
+            for service in services:
+                settings_class = getattr(
+                    import_module(f"kim_{service}.settings"), f"{service.capitalize()}Settings"
+                )
+                settings = settings_class(
+                    database_url=dsns[service],
+                    kafka_bootstrap_servers=bootstrap,
+                    auth_dev_key_dir=str(keys_dir),
+                    log_json=False,
+                    outbox_poll_interval_s=0.2,
+                )
+                app = import_module(f"kim_{service}.main").create_app(settings)
+                client = await stack.enter_async_context(serving(app))
+                out[service] = (client, app.state.runtime)
+            yield out
+    finally:
+        admin = await asyncpg.connect(with_database(pg_server, "postgres"))
+        try:
+            for name in names.values():
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
