@@ -10,7 +10,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_mentoring
+from kim_mentoring.certificates.api import router as certificates_router
 from kim_mentoring.settings import MentoringSettings
+from kim_mentoring.trainings.api import router as trainings_router
+from kim_shared.events.types.activity import TrainingAttended
+from kim_shared.events.types.mentoring_trainings import TRAINING_EVENTS
 from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
@@ -19,6 +23,8 @@ SPEC = ServiceSpec(
     title="KIM Mentoring",
     description=(kim_mentoring.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    routers=(trainings_router, certificates_router),
+    publishes=(TrainingAttended, *TRAINING_EVENTS),
     projections=(REGIONS, KIM),
 )
 

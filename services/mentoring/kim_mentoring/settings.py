@@ -18,3 +18,5 @@ class MentoringSettings(ServiceSettings):
     service_name: str = "mentoring"
     database_url: str = f"{DEFAULT_PG}/kim_mentoring"
     http_port: int = 8004
+    public_base_url: str = "http://localhost:8004"
+    """Where the public verification page of certificates is reached (printed in QR codes)."""

@@ -151,6 +151,16 @@ MENTORING_REQUEST = TopicSpec(
 MENTORING_TRAINING = TopicSpec(
     "kim.mentoring.training.v1", description="Trainings (diklat) and attendance; key = training id"
 )
+MENTORING_TRAINING_STATE = TopicSpec(
+    "kim.mentoring.training_state.v1",
+    partitions=6,
+    compacted=True,
+    retention_ms=None,
+    description="Current state of every scheduled training (diklat): status, skill, level, "
+    "kabupaten, dates, capacity and how many are confirmed and waiting; no participant data; "
+    "key = training id",
+    kind="state",
+)
 
 CATALOGUE: tuple[TopicSpec, ...] = (
     REGISTRY_REGION,
@@ -168,6 +178,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     MARKETPLACE_ORDER,
     MENTORING_REQUEST,
     MENTORING_TRAINING,
+    MENTORING_TRAINING_STATE,
 )
 
 

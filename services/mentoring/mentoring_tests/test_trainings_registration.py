@@ -1,0 +1,209 @@
+"""Trainings: the catalogue, registration with capacity and a waitlist, promotion exactly
+once under concurrent cancellations, bad input refused with nothing stored, and no names in
+events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from kim_shared.service import Runtime
+
+from .trainings_support import (
+    MADIUN,
+    MADIUN_DESA,
+    PONOROGO,
+    TUGUREJO,
+    Auth,
+    Registry,
+    count,
+    member,
+    operator,
+    outbox_payloads,
+    register,
+    schedule,
+    slug,
+    training_body,
+)
+
+pytestmark = pytest.mark.integration
+
+NAMES = {f"m{n}": f"Peserta Nomor {n} Wibowo" for n in range(8)}
+
+
+async def _kim(registry: Registry) -> None:
+    await registry.kim(TUGUREJO, dict.fromkeys(NAMES, "anggota"))
+
+
+async def test_catalogue_is_public_and_events_are_staged(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    training = await schedule(trn_http, trn_auth, online_url="https://zoom.us/j/123")
+    assert training["required_days"] == 2
+    assert training["seats_left"] == 2
+    listed = (await trn_http.get("/trainings", params={"kabupaten": PONOROGO})).json()
+    assert [t["id"] for t in listed] == [training["id"]]
+    assert (await trn_http.get(f"/trainings/{training['id']}")).json()["title"] == training["title"]
+    assert (await trn_http.get("/trainings", params={"kabupaten": MADIUN})).json() == []
+    types = [p["type"] for p in await outbox_payloads(trn_runtime)]
+    assert "kim.mentoring.training.scheduled.v1" in types
+    assert "kim.mentoring.training_state.changed.v1" in types
+
+
+async def test_capacity_then_waitlist_then_promotion(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    await _kim(trn_registry)
+    training = await schedule(trn_http, trn_auth, capacity=2)
+    tid = training["id"]
+    answers = [await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"]) for n in range(4)]
+    assert [r.status_code for r in answers] == [201] * 4, [r.text for r in answers]
+    assert [r.json()["status"] for r in answers] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+    again = await register(trn_http, trn_auth, tid, "m0", NAMES["m0"])
+    assert again.status_code == 409
+    assert slug(again) == "already-registered"
+
+    first = answers[0].json()["id"]
+    r = await trn_http.post(
+        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(trn_auth, "m0")
+    )
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
+    regs = (
+        await trn_http.get(f"/trainings/{tid}/registrations", headers=operator(trn_auth))
+    ).json()
+    by_id = {x["id"]: x for x in regs}
+    assert by_id[answers[2].json()["id"]]["status"] == "confirmed"
+    assert by_id[answers[2].json()["id"]]["promoted"] is True
+    assert by_id[answers[3].json()["id"]]["status"] == "waitlisted"
+    assert (await trn_http.get(f"/trainings/{tid}")).json()["confirmed"] == 2
+
+    twice = await trn_http.post(
+        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(trn_auth, "m0")
+    )
+    assert twice.status_code == 409
+    assert slug(twice) == "not-live"
+    other = await trn_http.post(
+        f"/trainings/{tid}/registrations/{answers[1].json()['id']}/cancel",
+        headers=member(trn_auth, "m5"),
+    )
+    assert other.status_code == 404
+
+
+async def test_concurrent_cancellations_promote_once_per_freed_seat(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    await _kim(trn_registry)
+    training = await schedule(trn_http, trn_auth, capacity=3)
+    tid = training["id"]
+    regs = [
+        (await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"])).json() for n in range(7)
+    ]
+    assert [r["status"] for r in regs] == ["confirmed"] * 3 + ["waitlisted"] * 4
+
+    def cancel(n: int) -> Any:
+        return trn_http.post(
+            f"/trainings/{tid}/registrations/{regs[n]['id']}/cancel",
+            headers=member(trn_auth, f"m{n}"),
+        )
+
+    # Two confirmed participants cancel, each twice at once (a double tap).
+    answers = await asyncio.gather(cancel(0), cancel(1), cancel(0), cancel(1))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 200, 409, 409], [r.text for r in answers]
+
+    now = (await trn_http.get(f"/trainings/{tid}/registrations", headers=operator(trn_auth))).json()
+    status = {r["id"]: r["status"] for r in now}
+    assert [status[r["id"]] for r in regs] == [
+        "cancelled",
+        "cancelled",
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+    assert (await trn_http.get(f"/trainings/{tid}")).json()["confirmed"] == 3
+    promoted = [
+        p["data"]["registration_id"]
+        for p in await outbox_payloads(trn_runtime)
+        if p["type"] == "kim.mentoring.training.registration_confirmed.v1" and p["data"]["promoted"]
+    ]
+    assert sorted(promoted) == sorted([regs[3]["id"], regs[4]["id"]])
+
+
+async def test_bad_input_is_refused_and_nothing_stored(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    await _kim(trn_registry)
+    await trn_registry.kim(MADIUN_DESA, {"madiun-1": "anggota"})
+    start = date.today() + timedelta(days=10)
+    r = await trn_http.post(
+        "/trainings",
+        json=training_body(
+            starts_on=start.isoformat(), ends_on=(start - timedelta(days=1)).isoformat()
+        ),
+        headers=operator(trn_auth),
+    )
+    assert r.status_code == 422, r.text
+    assert slug(r) == "invalid-training"
+    assert r.json()["errors"][0]["field"] == "body.ends_on"
+    for capacity in (0, -3):
+        r = await trn_http.post(
+            "/trainings", json=training_body(capacity=capacity), headers=operator(trn_auth)
+        )
+        assert r.status_code == 422, r.text
+    r = await trn_http.post(
+        "/trainings", json=training_body(skill="memasak"), headers=operator(trn_auth)
+    )
+    assert r.status_code == 422
+    r = await trn_http.post(
+        "/trainings", json=training_body(), headers=operator(trn_auth, region=MADIUN)
+    )
+    assert r.status_code == 403
+    assert await count(trn_runtime, "trainings") == 0
+
+    training = await schedule(trn_http, trn_auth, capacity=1, waitlist=False)
+    tid = training["id"]
+    assert (await register(trn_http, trn_auth, tid, "m0", NAMES["m0"])).status_code == 201
+    full = await register(trn_http, trn_auth, tid, "m1", NAMES["m1"])
+    assert full.status_code == 409, full.text
+    assert slug(full) == "training-full"
+    outsider = await trn_http.post(
+        f"/trainings/{tid}/registrations",
+        json={"participant_name": "Orang Madiun"},
+        headers=member(trn_auth, "madiun-1", region=MADIUN),
+    )
+    assert outsider.status_code == 404
+    # A Madiun member with a token scoped to Ponorogo is still not a member there.
+    scoped = await trn_http.post(
+        f"/trainings/{tid}/registrations",
+        json={"participant_name": "Orang Madiun"},
+        headers=member(trn_auth, "madiun-1"),
+    )
+    assert scoped.status_code == 404
+    assert await count(trn_runtime, "training_registrations") == 1
+
+
+async def test_events_carry_no_names(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    await _kim(trn_registry)
+    training = await schedule(trn_http, trn_auth, capacity=1)
+    tid = training["id"]
+    for n in range(3):
+        assert (await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"])).status_code == 201
+    text = json.dumps(await outbox_payloads(trn_runtime))
+    for sub, name in NAMES.items():
+        assert name not in text
+        assert f'"{sub}"' not in text
