@@ -1,0 +1,120 @@
+"""Attendance per day completes a registration when the rule is met; its certificate has an
+unguessable code, a public verification showing only name, training, date and issuer, and a
+PDF whose text holds the verification URL and whose QR code decodes to it. Forged codes 404."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from kim_shared.service import Runtime
+
+from .trainings_support import (
+    BASE_URL,
+    TUGUREJO,
+    Auth,
+    Registry,
+    operator,
+    outbox_payloads,
+    register,
+    schedule,
+    slug,
+)
+
+pytestmark = pytest.mark.integration
+
+NAME = "Siti Rahmawati Handayani"
+
+
+async def _completed(
+    http: httpx.AsyncClient, auth: Auth, registry: Registry
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    await registry.kim(TUGUREJO, {"siti": "sekretaris", "budi": "anggota"})
+    start = date.today() + timedelta(days=7)
+    training = await schedule(
+        http, auth, starts_on=start.isoformat(), ends_on=(start + timedelta(days=1)).isoformat()
+    )
+    tid = training["id"]
+    siti = (await register(http, auth, tid, "siti", NAME)).json()
+    budi = (await register(http, auth, tid, "budi", "Budi Santoso")).json()
+    url = f"/trainings/{tid}/attendance"
+    first = {"day": start.isoformat(), "registration_ids": [siti["id"], budi["id"]]}
+    r = await http.post(url, json=first, headers=operator(auth))
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()] == ["confirmed", "confirmed"]
+    second = {"day": (start + timedelta(days=1)).isoformat(), "registration_ids": [siti["id"]]}
+    for _ in range(2):  # recorded twice: completed and certified once
+        r = await http.post(url, json=second, headers=operator(auth))
+        assert r.status_code == 200, r.text
+    done = r.json()[0]
+    assert done["status"] == "completed"
+    assert done["certificate_code"] is not None
+    return training, done
+
+
+async def test_completion_issues_a_verifiable_certificate(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    training, done = await _completed(trn_http, trn_auth, trn_registry)
+    code = done["certificate_code"]
+    assert len(code) >= 22
+
+    r = await trn_http.get(f"/certificates/{code}")
+    assert r.status_code == 200
+    shown = r.json()
+    assert set(shown) == {"name", "training", "date", "issuer"}
+    assert shown["name"] == NAME
+    assert shown["training"] == training["title"]
+    assert shown["issuer"] == "Dinas Komunikasi dan Informatika Kabupaten Ponorogo"
+
+    types = [p["type"] for p in await outbox_payloads(trn_runtime)]
+    assert types.count("kim.mentoring.training.completed.v1") == 1
+    assert types.count("kim.mentoring.training.certificate_issued.v1") == 1
+    assert types.count("kim.mentoring.training.attended.v1") == 3
+    assert types.count("kim.mentoring.training.attendance_recorded.v1") == 3
+    text = json.dumps(await outbox_payloads(trn_runtime))
+    assert NAME not in text
+    assert code not in text
+
+
+async def test_pdf_holds_the_url_and_its_qr_decodes_to_it(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+) -> None:
+    training, done = await _completed(trn_http, trn_auth, trn_registry)
+    code = done["certificate_code"]
+    r = await trn_http.get(f"/certificates/{code}.pdf")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    text = page.extract_text()
+    url = f"{BASE_URL}/certificates/{code}"
+    assert url in text
+    assert NAME in text
+    assert training["title"] in text
+    assert "Kabupaten Ponorogo" in text
+    images = list(page.images)
+    assert len(images) == 1
+    assert images[0].image is not None
+    decoded = zxingcpp.read_barcodes(images[0].image)
+    assert [b.text for b in decoded] == [url]
+
+
+async def test_forged_codes_are_not_found(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+) -> None:
+    _, done = await _completed(trn_http, trn_auth, trn_registry)
+    code: str = done["certificate_code"]
+    forged = code[:-1] + ("A" if code[-1] != "A" else "B")
+    for path in (f"/certificates/{forged}", f"/certificates/{forged}.pdf", "/certificates/x"):
+        r = await trn_http.get(path)
+        assert r.status_code == 404, path
+        assert slug(r) == "not-found"
