@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
@@ -37,10 +37,10 @@ async def _completed(
     http: httpx.AsyncClient, auth: Auth, registry: Registry
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     await registry.kim(TUGUREJO, {"siti": "sekretaris", "budi": "anggota"})
-    start = date.today() + timedelta(days=7)
-    training = await schedule(
-        http, auth, starts_on=start.isoformat(), ends_on=(start + timedelta(days=1)).isoformat()
-    )
+    # Thursday to Monday: Friday 5 February 2027 is a holiday, so the days are 4 and 8 February.
+    start, end = date(2027, 2, 4), date(2027, 2, 8)
+    training = await schedule(http, auth, starts_on=start.isoformat(), ends_on=end.isoformat())
+    assert training["required_days"] == 2
     tid = training["id"]
     siti = (await register(http, auth, tid, "siti", NAME)).json()
     budi = (await register(http, auth, tid, "budi", "Budi Santoso")).json()
@@ -49,7 +49,11 @@ async def _completed(
     r = await http.post(url, json=first, headers=operator(auth))
     assert r.status_code == 200, r.text
     assert [x["status"] for x in r.json()] == ["confirmed", "confirmed"]
-    second = {"day": (start + timedelta(days=1)).isoformat(), "registration_ids": [siti["id"]]}
+    holiday = {"day": "2027-02-05", "registration_ids": [siti["id"]]}
+    r = await http.post(url, json=holiday, headers=operator(auth))
+    assert r.status_code == 422, r.text
+    assert slug(r) == "not-a-day"
+    second = {"day": end.isoformat(), "registration_ids": [siti["id"]]}
     for _ in range(2):  # recorded twice: completed and certified once
         r = await http.post(url, json=second, headers=operator(auth))
         assert r.status_code == 200, r.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -147,17 +146,27 @@ async def test_bad_input_is_refused_and_nothing_stored(
 ) -> None:
     await _kim(trn_registry)
     await trn_registry.kim(MADIUN_DESA, {"madiun-1": "anggota"})
-    start = date.today() + timedelta(days=10)
     r = await trn_http.post(
         "/trainings",
-        json=training_body(
-            starts_on=start.isoformat(), ends_on=(start - timedelta(days=1)).isoformat()
-        ),
+        json=training_body(starts_on="2027-02-10", ends_on="2027-02-09"),
         headers=operator(trn_auth),
     )
     assert r.status_code == 422, r.text
     assert slug(r) == "invalid-training"
     assert r.json()["errors"][0]["field"] == "body.ends_on"
+    for starts_on, named in (
+        ("2026-12-25", "national holiday: Kelahiran Yesus Kristus"),
+        ("2026-12-24", "cuti bersama: Kelahiran Yesus Kristus"),
+        ("2027-02-06", "a Saturday"),
+    ):
+        r = await trn_http.post(
+            "/trainings",
+            json=training_body(starts_on=starts_on, ends_on="2027-02-10"),
+            headers=operator(trn_auth),
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "body.starts_on"
+        assert named in r.json()["errors"][0]["message"]
     for capacity in (0, -3):
         r = await trn_http.post(
             "/trainings", json=training_body(capacity=capacity), headers=operator(trn_auth)

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,16 +168,20 @@ async def trn_registry(trn_runtime: Runtime, kafka_bootstrap: str) -> Registry:
     return reg
 
 
+#: Tuesday and Wednesday, working days (Friday 5 February 2027 is a holiday).
+STARTS_ON = date(2027, 2, 9)
+ENDS_ON = date(2027, 2, 10)
+
+
 def training_body(**overrides: Any) -> dict[str, Any]:
-    start = date.today() + timedelta(days=14)
     body: dict[str, Any] = {
         "title": "Diklat Jurnalistik Dasar KIM Ponorogo",
         "skill": "jurnalistik",
         "level": "dasar",
         "kabupaten_code": PONOROGO,
         "venue": "Aula Diskominfo Ponorogo",
-        "starts_on": start.isoformat(),
-        "ends_on": (start + timedelta(days=1)).isoformat(),
+        "starts_on": STARTS_ON.isoformat(),
+        "ends_on": ENDS_ON.isoformat(),
         "capacity": 2,
         "waitlist": True,
         "audience": "KIM baru",

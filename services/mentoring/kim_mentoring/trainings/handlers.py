@@ -14,7 +14,7 @@ from uuid import UUID
 
 from kim_mentoring.certificates import handlers as certificates
 from kim_mentoring.trainings import repository as repo
-from kim_mentoring.trainings.domain import days_of
+from kim_mentoring.trainings.domain import days_of, not_working
 from kim_mentoring.trainings.repository import NewRegistration, RegistrationRow, TrainingRow
 from kim_mentoring.trainings.schemas import NewTraining, Register
 from kim_mentoring.trainings.state import stage_training_state
@@ -68,6 +68,10 @@ async def schedule(
     issues: list[Issue] = []
     if body.ends_on < body.starts_on:
         issues.append(Issue("body.ends_on", "The training cannot end before it starts."))
+    for name, day in (("starts_on", body.starts_on), ("ends_on", body.ends_on)):
+        why = not_working(day)
+        if why is not None:
+            issues.append(Issue(f"body.{name}", f"Trainings take place on working days: {why}"))
     if body.venue is None and body.online_url is None:
         issues.append(Issue("body.venue", "Give a venue, an online link, or both."))
     days = len(days_of(body.starts_on, body.ends_on)) if not issues else 0
@@ -259,7 +263,9 @@ async def record_attendance(
     training = await _locked(conn, training_id)
     ensure_operates(principal, training)
     if day not in days_of(training.starts_on, training.ends_on):
-        raise Invalid("The day is not a day of the training.", field="body.day", slug="not-a-day")
+        raise Invalid(
+            "The day is not a working day of the training.", field="body.day", slug="not-a-day"
+        )
     regs: list[RegistrationRow] = []
     for n, rid in enumerate(registration_ids):
         reg = await repo.registration(conn, rid)
