@@ -216,3 +216,32 @@ async def test_events_carry_no_names(
     for sub, name in NAMES.items():
         assert name not in text
         assert f'"{sub}"' not in text
+
+
+async def test_concurrent_registrations_fill_seats_then_the_waitlist(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+) -> None:
+    await _kim(trn_registry)
+    training = await schedule(trn_http, trn_auth, capacity=3)
+    tid = training["id"]
+    answers = await asyncio.gather(
+        *(register(trn_http, trn_auth, tid, sub, name) for sub, name in NAMES.items())
+    )
+    assert [r.status_code for r in answers] == [201] * len(NAMES), [r.text for r in answers]
+    statuses = sorted(r.json()["status"] for r in answers)
+    assert statuses == ["confirmed"] * 3 + ["waitlisted"] * (len(NAMES) - 3)
+    assert (await trn_http.get(f"/trainings/{tid}")).json()["seats_left"] == 0
+
+
+async def test_an_officer_with_a_village_scoped_token_registers(
+    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+) -> None:
+    await trn_registry.kim(TUGUREJO, {"ketua-1": "ketua"})
+    training = await schedule(trn_http, trn_auth)
+    r = await trn_http.post(
+        f"/trainings/{training['id']}/registrations",
+        json={"participant_name": "Ketua KIM Tugurejo"},
+        headers=trn_auth("pengelola_kim", sub="ketua-1", region=TUGUREJO),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "confirmed"

@@ -134,14 +134,17 @@ async def register(
     confirmed while seats last, else waitlisted, or 409 ``training-full`` without a waitlist.
     Anyone else gets 404 as for a missing training."""
     training = await _locked(conn, training_id)
-    if training.status != "scheduled" or not principal.acts_in(
-        training.kabupaten_code, PENGELOLA_KIM, ANGGOTA_KIM
-    ):
+    if training.status != "scheduled":
         raise NotFound(TRAINING_NOT_FOUND)
     member = None
     for m in await memberships_of(conn, principal.subject, on=clock.today(now)):
         kim = await get_kim(conn, m.kim_id) if m.kim_status == "aktif" else None
-        if kim is not None and kim.state.kabupaten_code == training.kabupaten_code:
+        # The token's scope (a kabupaten or the KIM's own village) must reach the KIM.
+        if (
+            kim is not None
+            and kim.state.kabupaten_code == training.kabupaten_code
+            and principal.acts_in(kim.state.village_code, PENGELOLA_KIM, ANGGOTA_KIM)
+        ):
             member = m
             break
     if member is None:
