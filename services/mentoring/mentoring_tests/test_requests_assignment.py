@@ -7,28 +7,18 @@ from typing import Any
 
 import pytest
 
-from .support import MADIUN, MADIUN_DESA, PONOROGO, count, outbox_payloads
+from .support import (
+    DESCRIPTION,
+    MADIUN,
+    MADIUN_DESA,
+    PONOROGO,
+    count,
+    open_request,
+    outbox_payloads,
+    put_expert,
+)
 
 pytestmark = pytest.mark.integration
-
-DESCRIPTION = "Tolong bantu kami menulis berita kegiatan posyandu desa Tugurejo"
-
-
-async def put_expert(http, auth, subject: str, **overrides: Any) -> dict[str, Any]:
-    body = {"kabupaten_code": PONOROGO, "skills": ["jurnalistik"], "weekly_capacity": 2}
-    body.update(overrides)
-    r = await http.put(
-        f"/experts/{subject}", json=body, headers=auth("operator_kabupaten", region=PONOROGO)
-    )
-    assert r.status_code == 200, r.text
-    out: dict[str, Any] = r.json()
-    return out
-
-
-async def open_request(http, headers, kim_id, **overrides: Any):
-    body = {"kim_id": str(kim_id), "skill": "jurnalistik", "description": DESCRIPTION}
-    body |= {"mode": "online", "urgency": "tinggi", **overrides}
-    return await http.post("/help-requests", json=body, headers=headers)
 
 
 async def test_assignment_by_free_capacity_then_fewest_open(http, auth, registry, runtime) -> None:

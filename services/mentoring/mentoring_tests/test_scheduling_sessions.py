@@ -7,8 +7,7 @@ import asyncio
 
 import pytest
 
-from .support import PONOROGO, count
-from .test_requests_assignment import open_request, put_expert
+from .support import PONOROGO, count, open_request, put_expert
 
 pytestmark = pytest.mark.integration
 
