@@ -10,7 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 import kim_mentoring
+from kim_mentoring.experts.api import router as experts_router
+from kim_mentoring.requests.api import router as requests_router
+from kim_mentoring.scheduling.api import router as scheduling_router
 from kim_mentoring.settings import MentoringSettings
+from kim_shared.events.types.activity import HelpRequestResolved
+from kim_shared.events.types.mentoring import MENTORING_EVENTS
 from kim_shared.projections import KIM, REGIONS
 from kim_shared.service import ServiceSpec, build_app
 
@@ -19,6 +24,8 @@ SPEC = ServiceSpec(
     title="KIM Mentoring",
     description=(kim_mentoring.__doc__ or "").strip(),
     migrations=Path(__file__).parent / "migrations",
+    routers=(experts_router, requests_router, scheduling_router),
+    publishes=(HelpRequestResolved, *MENTORING_EVENTS),
     projections=(REGIONS, KIM),
 )
 
