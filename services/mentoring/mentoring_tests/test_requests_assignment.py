@@ -122,3 +122,13 @@ async def test_expert_bad_input(http, auth, registry, runtime) -> None:
         assert r.status_code == 422, r.text
         assert field in [e["field"] for e in r.json()["errors"]], r.text
     assert await count(runtime, "experts") == 0
+
+
+async def test_operators_list_their_kabupatens_experts_only(http, auth, registry) -> None:
+    await put_expert(http, auth, "ahli-a")
+    ponorogo = auth("operator_kabupaten", sub="op", region=PONOROGO)
+    r = await http.get("/experts", params={"kabupaten_code": PONOROGO}, headers=ponorogo)
+    assert [e["subject"] for e in r.json()] == ["ahli-a"]
+    madiun = auth("operator_kabupaten", sub="op-madiun", region=MADIUN)
+    r = await http.get("/experts", params={"kabupaten_code": PONOROGO}, headers=madiun)
+    assert (r.status_code, r.json()) == (200, [])

@@ -11,7 +11,6 @@ from kim_mentoring.experts import handlers
 from kim_mentoring.experts import repository as repo
 from kim_mentoring.experts.repository import ExpertRow
 from kim_mentoring.experts.schemas import KABUPATEN_PATTERN, ExpertProfile, ExpertView
-from kim_shared.errors import NotFound
 from kim_shared.service import Pool
 
 router = APIRouter(tags=["experts"])
@@ -48,8 +47,9 @@ async def list_experts(
     pool: Pool,
     kabupaten_code: str = Query(pattern=KABUPATEN_PATTERN),
 ) -> list[ExpertView]:
-    """Operators of that kabupaten (others: 404)."""
+    """Operators of that kabupaten; another kabupaten's list is empty to them (a filter
+    outside the caller's region selects nothing, as in the registry's directory)."""
     if not access.operates(principal, kabupaten_code):
-        raise NotFound("The kabupaten was not found.")
+        return []
     async with pool.acquire() as conn:
         return [_view(row) for row in await repo.in_kabupaten(conn, kabupaten_code)]
