@@ -1,9 +1,9 @@
 """Make ``tests.deploy.*`` helpers importable under their full names.
 
-``tests/`` has no ``__init__.py`` (pytest's rootdir-less "prepend" import
-mode), so the repository root is not on ``sys.path`` by itself; the helpers
-are imported as ``tests.deploy.k8s_yaml`` so that mypy and pytest agree on
-their module names.
+``tests`` is a regular package, so pytest's "prepend" import mode puts the repository
+root on ``sys.path`` once it imports a module below it; this makes sure it is there
+before the helpers are imported (``tests.deploy.k8s_yaml``), so that mypy and pytest
+agree on their module names.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from kim_shared.events.base import Event
 from kim_shared.events.types.activity import ACTIVITY_EVENTS
 from kim_shared.events.types.content import CONTENT_EVENTS
 from kim_shared.events.types.marketplace import MARKETPLACE_EVENTS
+from kim_shared.events.types.mentoring import MENTORING_EVENTS
 from kim_shared.events.types.mentoring_trainings import TRAINING_EVENTS
 from kim_shared.events.types.registry import REGISTRY_EVENTS
 
@@ -21,6 +22,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     *ACTIVITY_EVENTS,
     *CONTENT_EVENTS,
     *MARKETPLACE_EVENTS,
+    *MENTORING_EVENTS,
     *TRAINING_EVENTS,
 )
 

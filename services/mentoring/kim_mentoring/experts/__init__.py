@@ -1,0 +1,1 @@
+"""Diskominfo experts (tenaga ahli / pendamping): skills, kabupaten, weekly capacity."""

@@ -1,0 +1,1 @@
+"""Help requests of KIM to Diskominfo experts: assignment, SLA, status."""

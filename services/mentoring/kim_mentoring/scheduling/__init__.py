@@ -1,0 +1,1 @@
+"""Sessions of help requests, on working days within WIB office hours."""
