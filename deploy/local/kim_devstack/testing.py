@@ -39,7 +39,7 @@ from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
 from kim_shared.outbox.store import EventSource, envelope
-from kim_shared.service import Runtime
+from kim_shared.service import Runtime, ServiceSpec
 from kim_shared.settings import ServiceSettings
 
 
@@ -208,6 +208,13 @@ async def start_groups_at_the_end(
             await consumer.stop()
 
 
+async def start_consumers_at_the_end(bootstrap: str, spec: ServiceSpec) -> None:
+    """Move every consumer group of the service to the end of the topics it reads."""
+    for consumer in spec.every_consumer:
+        topics = {m.topic.name: m.topic for m in consumer.models}
+        await start_groups_at_the_end(bootstrap, [consumer.name], topics.values())
+
+
 async def publish_events(bootstrap: str, source: str, events: Iterable[Event]) -> None:
     """Publish ``events`` as service ``source`` would (CloudEvents, keyed by subject), in
     order: a test publisher standing in for another service."""
@@ -241,9 +248,7 @@ async def running_services(
     dsns = {s: await create_database(pg_server, n) for s, n in names.items()}
     specs = {ep.name: ep.load() for ep in entry_points(group="kim.services")}
     for service in services:
-        for consumer in specs[service].every_consumer:
-            topics = {m.topic.name: m.topic for m in consumer.models}
-            await start_groups_at_the_end(bootstrap, [consumer.name], topics.values())
+        await start_consumers_at_the_end(bootstrap, specs[service])
     try:
         async with contextlib.AsyncExitStack() as stack:
             out: dict[str, Running] = {}

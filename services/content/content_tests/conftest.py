@@ -1,83 +1,36 @@
-"""Fixtures for the content service's tests: the service on the real broker and a fresh
-database, with Kabupaten Ponorogo and Madiun and their KIM as the registry would publish
-them (a test publisher stands in for the registry on its state topics)."""
+"""Fixtures for the content service's tests: the kit's service fixtures (the service on
+the real broker and a fresh database, tokens, a stand-in registry publishing Ponorogo and
+Madiun and their KIM on the real state topics) and a reader of moderation decisions."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from kim_content.main import SPEC, create_app
-from kim_content.moderation.consumers import LISTING_MODERATION
-from kim_content.settings import ContentSettings
-from kim_devstack.testing import bearer, serving, start_groups_at_the_end
-from kim_shared.events.topics import MARKETPLACE_LISTING, REGISTRY_KIM_STATE, REGISTRY_REGION
-from kim_shared.service import Runtime
+from kim_devstack.service_fixtures import (  # noqa: F401  (fixtures, found by name)
+    app,
+    auth,
+    http,
+    registry,
+    runtime,
+    settings,
+)
 
 from .listings_support import Decisions
-from .support import Registry
 
 
 @pytest.fixture
-def settings(fresh_db: str, kafka_bootstrap: str, tmp_path: Path) -> ContentSettings:
-    return ContentSettings(
-        database_url=fresh_db,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        auth_dev_key_dir=str(tmp_path / "keys"),
-        log_json=False,
-        outbox_poll_interval_s=0.2,
-        scheduler_interval_s=3600,
-    )
+def service_name() -> str:
+    return "content"
 
 
 @pytest.fixture
-async def app(settings: ContentSettings, kafka_bootstrap: str) -> AsyncIterator[FastAPI]:
-    """The content app with its projections and its listing consumer moved to the end of
-    their topics (the topics are shared by the test session)."""
-    groups = [c.name for c in SPEC.every_consumer if ".projection." in c.name]
-    await start_groups_at_the_end(kafka_bootstrap, groups, [REGISTRY_REGION, REGISTRY_KIM_STATE])
-    await start_groups_at_the_end(kafka_bootstrap, [LISTING_MODERATION.name], [MARKETPLACE_LISTING])
-    application = create_app(settings)
-    async with serving(application) as client:
-        application.state.test_client = client
-        yield application
+def service_overrides() -> dict[str, Any]:
+    return {"scheduler_interval_s": 3600}  # tests publish due articles themselves
 
 
 @pytest.fixture
-def http(app: FastAPI) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = app.state.test_client
-    return client
-
-
-@pytest.fixture
-def runtime(app: FastAPI) -> Runtime:
-    rt: Runtime = app.state.runtime
-    return rt
-
-
-@pytest.fixture
-def auth(settings: ContentSettings) -> Callable[..., dict[str, str]]:
-    """``auth("anggota_kim", sub="siti", region="35.02")`` → headers with a valid token."""
-
-    def make(*roles: str, **kwargs: Any) -> dict[str, str]:
-        return bearer(settings, *roles, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-async def registry(runtime: Runtime, kafka_bootstrap: str) -> Registry:
-    """The registry's regions of Ponorogo and Madiun published and projected."""
-    reg = Registry(kafka_bootstrap, runtime)
-    await reg.publish_regions()
-    return reg
-
-
-@pytest.fixture
-async def decisions(app: FastAPI, kafka_bootstrap: str) -> Decisions:
+async def decisions(app: FastAPI, kafka_bootstrap: str) -> Decisions:  # noqa: F811
     return await Decisions(kafka_bootstrap).mark()

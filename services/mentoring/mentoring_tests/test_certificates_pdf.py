@@ -64,13 +64,13 @@ async def _completed(
 
 
 async def test_completion_issues_a_verifiable_certificate(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    training, done = await _completed(trn_http, trn_auth, trn_registry)
+    training, done = await _completed(http, auth, registry)
     code = done["certificate_code"]
     assert len(code) >= 22
 
-    r = await trn_http.get(f"/certificates/{code}")
+    r = await http.get(f"/certificates/{code}")
     assert r.status_code == 200
     shown = r.json()
     assert set(shown) == {"name", "training", "date", "issuer"}
@@ -78,22 +78,22 @@ async def test_completion_issues_a_verifiable_certificate(
     assert shown["training"] == training["title"]
     assert shown["issuer"] == "Dinas Komunikasi dan Informatika Kabupaten Ponorogo"
 
-    types = [p["type"] for p in await outbox_payloads(trn_runtime)]
+    types = [p["type"] for p in await outbox_payloads(runtime)]
     assert types.count("kim.mentoring.training.completed.v1") == 1
     assert types.count("kim.mentoring.training.certificate_issued.v1") == 1
     assert types.count("kim.mentoring.training.attended.v1") == 3
     assert types.count("kim.mentoring.training.attendance_recorded.v1") == 3
-    text = json.dumps(await outbox_payloads(trn_runtime))
+    text = json.dumps(await outbox_payloads(runtime))
     assert NAME not in text
     assert code not in text
 
 
 async def test_pdf_holds_the_url_and_its_qr_decodes_to_it(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry
 ) -> None:
-    training, done = await _completed(trn_http, trn_auth, trn_registry)
+    training, done = await _completed(http, auth, registry)
     code = done["certificate_code"]
-    r = await trn_http.get(f"/certificates/{code}.pdf")
+    r = await http.get(f"/certificates/{code}.pdf")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
@@ -113,12 +113,12 @@ async def test_pdf_holds_the_url_and_its_qr_decodes_to_it(
 
 
 async def test_forged_codes_are_not_found(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry
 ) -> None:
-    _, done = await _completed(trn_http, trn_auth, trn_registry)
+    _, done = await _completed(http, auth, registry)
     code: str = done["certificate_code"]
     forged = code[:-1] + ("A" if code[-1] != "A" else "B")
     for path in (f"/certificates/{forged}", f"/certificates/{forged}.pdf", "/certificates/x"):
-        r = await trn_http.get(path)
+        r = await http.get(path)
         assert r.status_code == 404, path
         assert slug(r) == "not-found"

@@ -23,31 +23,31 @@ pytestmark = pytest.mark.integration
 
 
 async def test_repeated_keys_schedule_and_register_once(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await trn_registry.kim(TUGUREJO, {"ani": "ketua", "eko": "anggota"})
-    headers = {**operator(trn_auth), "Idempotency-Key": "diklat-1"}
+    await registry.kim(TUGUREJO, {"ani": "ketua", "eko": "anggota"})
+    headers = {**operator(auth), "Idempotency-Key": "diklat-1"}
     body = training_body(capacity=1)
-    first = await trn_http.post("/trainings", json=body, headers=headers)
-    again = await trn_http.post("/trainings", json=body, headers=headers)
+    first = await http.post("/trainings", json=body, headers=headers)
+    again = await http.post("/trainings", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
-    assert await count(trn_runtime, "trainings") == 1
+    assert await count(runtime, "trainings") == 1
     tid = first.json()["id"]
 
     url = f"/trainings/{tid}/registrations"
-    ani = {**member(trn_auth, "ani"), "Idempotency-Key": "daftar-1"}
-    one = await trn_http.post(url, json={"participant_name": "Ani Suryani"}, headers=ani)
-    two = await trn_http.post(url, json={"participant_name": "Ani Suryani"}, headers=ani)
+    ani = {**member(auth, "ani"), "Idempotency-Key": "daftar-1"}
+    one = await http.post(url, json={"participant_name": "Ani Suryani"}, headers=ani)
+    two = await http.post(url, json={"participant_name": "Ani Suryani"}, headers=ani)
     assert one.status_code == two.status_code == 201, two.text
     assert one.json()["id"] == two.json()["id"]
-    eko = await trn_http.post(
-        url, json={"participant_name": "Eko Prasetyo"}, headers=member(trn_auth, "eko")
+    eko = await http.post(
+        url, json={"participant_name": "Eko Prasetyo"}, headers=member(auth, "eko")
     )
     assert eko.json()["status"] == "waitlisted"
-    assert await count(trn_runtime, "training_registrations") == 2
+    assert await count(runtime, "training_registrations") == 2
 
-    payloads = await outbox_payloads(trn_runtime)
+    payloads = await outbox_payloads(runtime)
     confirmed = [
         p for p in payloads if p["type"] == "kim.mentoring.training.registration_confirmed.v1"
     ]

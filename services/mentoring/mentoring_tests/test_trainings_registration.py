@@ -40,27 +40,27 @@ async def _kim(registry: Registry) -> None:
 
 
 async def test_catalogue_is_public_and_events_are_staged(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    training = await schedule(trn_http, trn_auth, online_url="https://zoom.us/j/123")
+    training = await schedule(http, auth, online_url="https://zoom.us/j/123")
     assert training["required_days"] == 2
     assert training["seats_left"] == 2
-    listed = (await trn_http.get("/trainings", params={"kabupaten": PONOROGO})).json()
+    listed = (await http.get("/trainings", params={"kabupaten": PONOROGO})).json()
     assert [t["id"] for t in listed] == [training["id"]]
-    assert (await trn_http.get(f"/trainings/{training['id']}")).json()["title"] == training["title"]
-    assert (await trn_http.get("/trainings", params={"kabupaten": MADIUN})).json() == []
-    types = [p["type"] for p in await outbox_payloads(trn_runtime)]
+    assert (await http.get(f"/trainings/{training['id']}")).json()["title"] == training["title"]
+    assert (await http.get("/trainings", params={"kabupaten": MADIUN})).json() == []
+    types = [p["type"] for p in await outbox_payloads(runtime)]
     assert "kim.mentoring.training.scheduled.v1" in types
     assert "kim.mentoring.training_state.changed.v1" in types
 
 
 async def test_capacity_then_waitlist_then_promotion(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await _kim(trn_registry)
-    training = await schedule(trn_http, trn_auth, capacity=2)
+    await _kim(registry)
+    training = await schedule(http, auth, capacity=2)
     tid = training["id"]
-    answers = [await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"]) for n in range(4)]
+    answers = [await register(http, auth, tid, f"m{n}", NAMES[f"m{n}"]) for n in range(4)]
     assert [r.status_code for r in answers] == [201] * 4, [r.text for r in answers]
     assert [r.json()["status"] for r in answers] == [
         "confirmed",
@@ -68,52 +68,48 @@ async def test_capacity_then_waitlist_then_promotion(
         "waitlisted",
         "waitlisted",
     ]
-    again = await register(trn_http, trn_auth, tid, "m0", NAMES["m0"])
+    again = await register(http, auth, tid, "m0", NAMES["m0"])
     assert again.status_code == 409
     assert slug(again) == "already-registered"
 
     first = answers[0].json()["id"]
-    r = await trn_http.post(
-        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(trn_auth, "m0")
+    r = await http.post(
+        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(auth, "m0")
     )
     assert r.status_code == 200
     assert r.json()["status"] == "cancelled"
-    regs = (
-        await trn_http.get(f"/trainings/{tid}/registrations", headers=operator(trn_auth))
-    ).json()
+    regs = (await http.get(f"/trainings/{tid}/registrations", headers=operator(auth))).json()
     by_id = {x["id"]: x for x in regs}
     assert by_id[answers[2].json()["id"]]["status"] == "confirmed"
     assert by_id[answers[2].json()["id"]]["promoted"] is True
     assert by_id[answers[3].json()["id"]]["status"] == "waitlisted"
-    assert (await trn_http.get(f"/trainings/{tid}")).json()["confirmed"] == 2
+    assert (await http.get(f"/trainings/{tid}")).json()["confirmed"] == 2
 
-    twice = await trn_http.post(
-        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(trn_auth, "m0")
+    twice = await http.post(
+        f"/trainings/{tid}/registrations/{first}/cancel", headers=member(auth, "m0")
     )
     assert twice.status_code == 409
     assert slug(twice) == "not-live"
-    other = await trn_http.post(
+    other = await http.post(
         f"/trainings/{tid}/registrations/{answers[1].json()['id']}/cancel",
-        headers=member(trn_auth, "m5"),
+        headers=member(auth, "m5"),
     )
     assert other.status_code == 404
 
 
 async def test_concurrent_cancellations_promote_once_per_freed_seat(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await _kim(trn_registry)
-    training = await schedule(trn_http, trn_auth, capacity=3)
+    await _kim(registry)
+    training = await schedule(http, auth, capacity=3)
     tid = training["id"]
-    regs = [
-        (await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"])).json() for n in range(7)
-    ]
+    regs = [(await register(http, auth, tid, f"m{n}", NAMES[f"m{n}"])).json() for n in range(7)]
     assert [r["status"] for r in regs] == ["confirmed"] * 3 + ["waitlisted"] * 4
 
     def cancel(n: int) -> Any:
-        return trn_http.post(
+        return http.post(
             f"/trainings/{tid}/registrations/{regs[n]['id']}/cancel",
-            headers=member(trn_auth, f"m{n}"),
+            headers=member(auth, f"m{n}"),
         )
 
     # Two confirmed participants cancel, each twice at once (a double tap).
@@ -121,7 +117,7 @@ async def test_concurrent_cancellations_promote_once_per_freed_seat(
     codes = sorted(r.status_code for r in answers)
     assert codes == [200, 200, 409, 409], [r.text for r in answers]
 
-    now = (await trn_http.get(f"/trainings/{tid}/registrations", headers=operator(trn_auth))).json()
+    now = (await http.get(f"/trainings/{tid}/registrations", headers=operator(auth))).json()
     status = {r["id"]: r["status"] for r in now}
     assert [status[r["id"]] for r in regs] == [
         "cancelled",
@@ -132,24 +128,24 @@ async def test_concurrent_cancellations_promote_once_per_freed_seat(
         "waitlisted",
         "waitlisted",
     ]
-    assert (await trn_http.get(f"/trainings/{tid}")).json()["confirmed"] == 3
+    assert (await http.get(f"/trainings/{tid}")).json()["confirmed"] == 3
     promoted = [
         p["data"]["registration_id"]
-        for p in await outbox_payloads(trn_runtime)
+        for p in await outbox_payloads(runtime)
         if p["type"] == "kim.mentoring.training.registration_confirmed.v1" and p["data"]["promoted"]
     ]
     assert sorted(promoted) == sorted([regs[3]["id"], regs[4]["id"]])
 
 
 async def test_bad_input_is_refused_and_nothing_stored(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await _kim(trn_registry)
-    await trn_registry.kim(MADIUN_DESA, {"madiun-1": "anggota"})
-    r = await trn_http.post(
+    await _kim(registry)
+    await registry.kim(MADIUN_DESA, {"madiun-1": "anggota"})
+    r = await http.post(
         "/trainings",
         json=training_body(starts_on="2027-02-10", ends_on="2027-02-09"),
-        headers=operator(trn_auth),
+        headers=operator(auth),
     )
     assert r.status_code == 422, r.text
     assert slug(r) == "invalid-training"
@@ -159,89 +155,85 @@ async def test_bad_input_is_refused_and_nothing_stored(
         ("2026-12-24", "cuti bersama: Kelahiran Yesus Kristus"),
         ("2027-02-06", "a Saturday"),
     ):
-        r = await trn_http.post(
+        r = await http.post(
             "/trainings",
             json=training_body(starts_on=starts_on, ends_on="2027-02-10"),
-            headers=operator(trn_auth),
+            headers=operator(auth),
         )
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["field"] == "body.starts_on"
         assert named in r.json()["errors"][0]["message"]
     for capacity in (0, -3):
-        r = await trn_http.post(
-            "/trainings", json=training_body(capacity=capacity), headers=operator(trn_auth)
+        r = await http.post(
+            "/trainings", json=training_body(capacity=capacity), headers=operator(auth)
         )
         assert r.status_code == 422, r.text
-    r = await trn_http.post(
-        "/trainings", json=training_body(skill="memasak"), headers=operator(trn_auth)
-    )
+    r = await http.post("/trainings", json=training_body(skill="memasak"), headers=operator(auth))
     assert r.status_code == 422
-    r = await trn_http.post(
-        "/trainings", json=training_body(), headers=operator(trn_auth, region=MADIUN)
-    )
+    r = await http.post("/trainings", json=training_body(), headers=operator(auth, region=MADIUN))
     assert r.status_code == 403
-    assert await count(trn_runtime, "trainings") == 0
+    assert await count(runtime, "trainings") == 0
 
-    training = await schedule(trn_http, trn_auth, capacity=1, waitlist=False)
+    training = await schedule(http, auth, capacity=1, waitlist=False)
     tid = training["id"]
-    assert (await register(trn_http, trn_auth, tid, "m0", NAMES["m0"])).status_code == 201
-    full = await register(trn_http, trn_auth, tid, "m1", NAMES["m1"])
+    assert (await register(http, auth, tid, "m0", NAMES["m0"])).status_code == 201
+    full = await register(http, auth, tid, "m1", NAMES["m1"])
     assert full.status_code == 409, full.text
     assert slug(full) == "training-full"
-    outsider = await trn_http.post(
+    outsider = await http.post(
         f"/trainings/{tid}/registrations",
         json={"participant_name": "Orang Madiun"},
-        headers=member(trn_auth, "madiun-1", region=MADIUN),
+        headers=member(auth, "madiun-1", region=MADIUN),
     )
     assert outsider.status_code == 404
     # A Madiun member with a token scoped to Ponorogo is still not a member there.
-    scoped = await trn_http.post(
+    scoped = await http.post(
         f"/trainings/{tid}/registrations",
         json={"participant_name": "Orang Madiun"},
-        headers=member(trn_auth, "madiun-1"),
+        headers=member(auth, "madiun-1"),
     )
     assert scoped.status_code == 404
-    assert await count(trn_runtime, "training_registrations") == 1
+    assert await count(runtime, "training_registrations") == 1
 
 
 async def test_events_carry_no_names(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await _kim(trn_registry)
-    training = await schedule(trn_http, trn_auth, capacity=1)
+    await _kim(registry)
+    training = await schedule(http, auth, capacity=1)
     tid = training["id"]
     for n in range(3):
-        assert (await register(trn_http, trn_auth, tid, f"m{n}", NAMES[f"m{n}"])).status_code == 201
-    text = json.dumps(await outbox_payloads(trn_runtime))
+        assert (await register(http, auth, tid, f"m{n}", NAMES[f"m{n}"])).status_code == 201
+    text = json.dumps(await outbox_payloads(runtime))
     for sub, name in NAMES.items():
         assert name not in text
         assert f'"{sub}"' not in text
 
 
 async def test_concurrent_registrations_fill_seats_then_the_waitlist(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry, trn_runtime: Runtime
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
 ) -> None:
-    await _kim(trn_registry)
-    training = await schedule(trn_http, trn_auth, capacity=3)
+    await _kim(registry)
+    training = await schedule(http, auth, capacity=3)
     tid = training["id"]
     answers = await asyncio.gather(
-        *(register(trn_http, trn_auth, tid, sub, name) for sub, name in NAMES.items())
+        *(register(http, auth, tid, sub, name) for sub, name in NAMES.items())
     )
     assert [r.status_code for r in answers] == [201] * len(NAMES), [r.text for r in answers]
     statuses = sorted(r.json()["status"] for r in answers)
     assert statuses == ["confirmed"] * 3 + ["waitlisted"] * (len(NAMES) - 3)
-    assert (await trn_http.get(f"/trainings/{tid}")).json()["seats_left"] == 0
+    assert (await http.get(f"/trainings/{tid}")).json()["seats_left"] == 0
 
 
 async def test_an_officer_with_a_village_scoped_token_registers(
-    trn_http: httpx.AsyncClient, trn_auth: Auth, trn_registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry
 ) -> None:
-    await trn_registry.kim(TUGUREJO, {"ketua-1": "ketua"})
-    training = await schedule(trn_http, trn_auth)
-    r = await trn_http.post(
+    await registry.kim(TUGUREJO, {"ketua-1": "ketua"})
+    training = await schedule(http, auth)
+    r = await http.post(
         f"/trainings/{training['id']}/registrations",
         json={"participant_name": "Ketua KIM Tugurejo"},
-        headers=trn_auth("pengelola_kim", sub="ketua-1", region=TUGUREJO),
+        headers=auth("pengelola_kim", sub="ketua-1", region=TUGUREJO),
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "confirmed"
