@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kim_content.articles import handlers
+from kim_content.articles import publication, steps
 from kim_devstack.testing import (
     Running,
     bearer,
@@ -109,8 +109,8 @@ async def test_the_registrys_kim_writes_and_its_articles_reach_the_registry_acti
         assert got["status"] == "diskominfo_review"
     now = datetime.now(UTC)
     async with content.pool.acquire() as conn, conn.transaction():
-        actor = handlers.Actor("mod-1", "moderator")
-        await handlers.decide(
+        actor = steps.Actor("mod-1", "moderator")
+        await publication.decide(
             conn,
             content.source,
             uuid.UUID(published["id"]),
@@ -120,7 +120,7 @@ async def test_the_registrys_kim_writes_and_its_articles_reach_the_registry_acti
             actor=actor,
             now=now,
         )
-        await handlers.decide(
+        await publication.decide(
             conn,
             content.source,
             uuid.UUID(rejected["id"]),

@@ -10,8 +10,8 @@ from uuid import UUID
 
 import httpx
 
-from kim_content.articles import handlers
-from kim_content.articles.handlers import Actor
+from kim_content.articles import publication
+from kim_content.articles.steps import Actor
 from kim_devstack.standins import (
     BABADAN,
     BABADAN_DESA,
@@ -93,7 +93,7 @@ async def publish(
 
 async def approve(runtime: Runtime, article_id: str) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.decide(
+        await publication.decide(
             conn,
             runtime.source,
             UUID(article_id),
@@ -107,14 +107,14 @@ async def approve(runtime: Runtime, article_id: str) -> None:
 
 async def hide(runtime: Runtime, article_id: str) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.set_hidden(
+        await publication.set_hidden(
             conn, runtime.source, UUID(article_id), True, actor=MODERATOR, now=datetime.now(UTC)
         )
 
 
 async def take_down(runtime: Runtime, article_id: str) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.take_down(
+        await publication.take_down(
             conn,
             runtime.source,
             UUID(article_id),

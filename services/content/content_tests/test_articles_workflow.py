@@ -11,9 +11,9 @@ from uuid import UUID
 
 import pytest
 
-from kim_content.articles import handlers
-from kim_content.articles.handlers import Actor
+from kim_content.articles import publication
 from kim_content.articles.scheduler import publish_once
+from kim_content.articles.steps import Actor
 
 from .support import PONOROGO, submit, write
 
@@ -30,7 +30,7 @@ async def _outbox(runtime: Any) -> list[tuple[str, dict[str, Any]]]:
 
 async def _decide(runtime: Any, article_id: str, approve: bool, reason: str | None = None) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
-        await handlers.decide(
+        await publication.decide(
             conn,
             runtime.source,
             UUID(article_id),

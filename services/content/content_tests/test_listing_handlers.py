@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from kim_content.articles.handlers import Actor
+from kim_content.articles.steps import Actor
 from kim_content.main import SPEC
 from kim_content.moderation import policy
 from kim_content.moderation.listings import decide_listing, on_listing_submitted

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from kim_content.articles.handlers import Actor
+from kim_content.articles.steps import Actor
 from kim_content.moderation.consumers import LISTING_MODERATION, SOURCE
 from kim_content.moderation.listings import decide_listing
 from kim_devstack.testing import eventually

@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from kim_content import access
-from kim_content.articles import handlers, queries
+from kim_content.articles import handlers, queries, steps
 from kim_content.articles import repository as repo
 from kim_content.articles.domain import Status as ArticleStatus
 from kim_content.articles.domain import TrustPolicy
@@ -55,7 +55,7 @@ def _policy(request: Request) -> TrustPolicy:
 
 
 async def _view(conn: Connection, article: repo.ArticleRow) -> ArticleView:
-    rev = await handlers.current_revision(conn, article)
+    rev = await steps.current_revision(conn, article)
     return article_view(article, rev, await repo.latest_screening(conn, "article", article.id))
 
 
@@ -64,7 +64,7 @@ async def _respond(conn: Connection, article: repo.ArticleRow) -> Response:
 
 
 async def _readable(conn: Connection, principal: Principal, article_id: UUID) -> repo.ArticleRow:
-    article = await handlers.load(conn, article_id)
+    article = await steps.load(conn, article_id)
     if not await access.can_read_draft(
         conn,
         principal,
@@ -92,7 +92,7 @@ async def create_article(
         if cmd.existing is None:
             article = await handlers.create(cmd.conn, principal, body, _now())
         else:
-            article = await handlers.load(cmd.conn, UUID(cmd.existing))
+            article = await steps.load(cmd.conn, UUID(cmd.existing))
         return cmd.created(
             article.id,
             (await _view(cmd.conn, article)).model_dump(mode="json"),

@@ -20,15 +20,16 @@ async def stage(conn: Connection, source: EventSource, article: ArticleRow, *eve
 
 
 def public_state(
-    article: ArticleRow, published: RevisionRow, status: PublicStatus, sequence: int, at: datetime
+    article: ArticleRow, published: RevisionRow, status: PublicStatus, at: datetime
 ) -> ArticleStateChanged:
-    """The article's public snapshot: text only while it is public."""
+    """The article's public snapshot numbered ``article.state_sequence`` (the caller has
+    counted it up): text only while it is public."""
     assert article.first_published_at is not None
     assert article.published_revision is not None
     public = status == "published"
     return ArticleStateChanged(
         article_id=article.id,
-        sequence=sequence,
+        sequence=article.state_sequence,
         status=status,
         kim_id=article.kim_id,
         kabupaten_code=article.kabupaten_code,

@@ -7,92 +7,47 @@ projection (:mod:`kim_content.access`); *what* may happen is :mod:`.domain`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any
 from uuid import UUID, uuid4
 
 from kim_content import access
 from kim_content.articles import repository as repo
 from kim_content.articles.domain import (
-    Action,
-    InvalidTransition,
-    Route,
     TrustPolicy,
     Verdict,
     after_editor_approval,
-    ensure_allowed,
     route_submission,
 )
-from kim_content.articles.events import public_state, stage
-from kim_content.articles.repository import ArticleRow, RevisionRow
+from kim_content.articles.publication import reject, send_on
+from kim_content.articles.repository import ArticleRow
 from kim_content.articles.schemas import ArticleContent, ArticleCreate
 from kim_content.articles.screening import screen_revision
-from kim_content.moderation.cases import close_cases, open_case
-from kim_content.publishing.render import plain_text
+from kim_content.articles.steps import (
+    SYSTEM,
+    Actor,
+    current_revision,
+    ensure_transition,
+    load,
+    move,
+)
 from kim_shared.auth import Principal
 from kim_shared.auth.principal import PENGELOLA_KIM
 from kim_shared.clock import today
 from kim_shared.db import Connection
-from kim_shared.errors import Conflict, Invalid, NotFound, ensure_version
+from kim_shared.errors import Invalid, NotFound, ensure_version
 from kim_shared.events.base import Event
-from kim_shared.events.types.activity import ArticlePublished, ArticleRejected
 from kim_shared.events.types.content import (
-    ArticleApproved,
-    ArticleRestored,
     ArticleScreened,
     ArticleSubmitted,
-    ArticleTakenDown,
-    ModerationDecided,
-    ReasonCode,
 )
 from kim_shared.outbox import EventSource
 from kim_shared.projections.regions.lookups import active_village
-from kim_shared.search_text import stem_document
-
-SYSTEM: Final = "system"
-SUBMISSION_DEADLINE: Final = timedelta(hours=24)
-
-_SCREENING_REASON: Final[dict[str, ReasonCode]] = {
-    "pii": "data_pribadi",
-    "children": "anak",
-    "words": "judi_pinjol",
-    "spam": "spam",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts and with which role (the role that allowed it, for the audit log)."""
-
-    subject: str
-    role: str
-
-
-async def load(conn: Connection, article_id: UUID, *, lock: bool = False) -> ArticleRow:
-    article = await repo.get_article(conn, article_id, lock=lock)
-    if article is None:
-        raise NotFound(access.ARTICLE_NOT_FOUND)
-    return article
-
-
-async def current_revision(conn: Connection, article: ArticleRow) -> RevisionRow:
-    rev = await repo.get_revision(conn, article.id, article.current_revision)
-    assert rev is not None, "every article has its current revision"
-    return rev
 
 
 def _check_version(article: ArticleRow, expected: Collection[int] | None) -> None:
     ensure_version(article.version, expected, "article")
-
-
-def _transition(action: Action, article: ArticleRow) -> None:
-    try:
-        ensure_allowed(action, article.status)
-    except InvalidTransition as exc:
-        raise Conflict(str(exc), slug="invalid-transition") from exc
 
 
 async def _check_village(conn: Connection, kim_id: UUID, kecamatan: str, code: str) -> None:
@@ -198,7 +153,7 @@ async def revise(
 ) -> ArticleRow:
     """A new revision of a draft or rejected article (the earlier ones are kept)."""
     article = await _own_article(conn, principal, article_id, expected)
-    _transition("revise", article)
+    ensure_transition("revise", article)
     await access.writing_membership(conn, principal, article.kim_id, today(now))
     _ensure_future(content, now)
     await _check_village(conn, article.kim_id, article.kecamatan_code, content.village_code)
@@ -247,42 +202,26 @@ async def submit(
 ) -> ArticleRow:
     """Submit the current revision: screen it, then route it (see :mod:`.domain`)."""
     article = await _own_article(conn, principal, article_id, expected)
-    _transition("submit", article)
+    ensure_transition("submit", article)
     await access.writing_membership(conn, principal, article.kim_id, today(now))
     revision = await current_revision(conn, article)
     if revision.scheduled_at is not None and revision.scheduled_at <= now:
         raise Invalid(
             "The publication time has passed: choose a new one or none.", field="scheduled_at"
         )
-    role = _writer_role(principal)
-    await repo.record_transition(
-        conn,
-        article.id,
-        revision.number,
-        from_status=article.status,
-        to_status="submitted",
-        action="submit",
-        actor=principal.subject,
-        actor_role=role,
-    )
+    author = Actor(principal.subject, _writer_role(principal))
+    await move(conn, article, revision.number, "submitted", "submit", author)
     screened = await screen_revision(conn, article, revision)
-    await repo.record_transition(
+    article = await move(
         conn,
-        article.id,
+        article,
         revision.number,
+        "screened",
+        "screen",
+        Actor(SYSTEM, SYSTEM),
         from_status="submitted",
-        to_status="screened",
-        action="screen",
-        actor=SYSTEM,
-        actor_role=SYSTEM,
         note=f"verdict: {screened.verdict}",
-    )
-    settings = await repo.get_settings(conn, article.kim_id)
-    trusted = await _trusted(conn, article.author_subject, policy, now)
-    route = route_submission(
-        screened.verdict,
-        editor_review=settings is not None and settings.editor_review,
-        trusted=trusted,
+        changes={"submitted_revision": revision.number},
     )
     events: list[Event] = [
         ArticleSubmitted(
@@ -303,225 +242,28 @@ async def submit(
             screened_at=now,
         ),
     ]
-    await repo.update_article(conn, article.id, {"submitted_revision": revision.number})
-    article = await load(conn, article.id)
-    return await _apply_route(
-        conn,
-        source,
-        article,
-        revision,
-        route,
-        screened.verdict,
-        screened,
-        events,
-        now,
-        actor=Actor(SYSTEM, SYSTEM),
-        screening_id=screened.id,
-    )
-
-
-async def _apply_route(
-    conn: Connection,
-    source: EventSource,
-    article: ArticleRow,
-    revision: RevisionRow,
-    route: Route,
-    verdict: Verdict,
-    screened: Any,
-    events: list[Event],
-    now: datetime,
-    *,
-    actor: Actor,
-    screening_id: int | None,
-) -> ArticleRow:
-    if route.status == "rejected":
-        reason = screened.reason_code if screened is not None else "kualitas"
-        await repo.update_article(
+    if screened.verdict == "block":  # the author must fix it first
+        return await reject(
             conn,
-            article.id,
-            {"status": "rejected", "reason_code": reason, "feedback": screened.feedback},
-        )
-        await repo.record_transition(
-            conn,
-            article.id,
+            source,
+            article,
             revision.number,
+            reason_code=screened.reason_code,
+            feedback=screened.feedback,
+            actor=Actor(SYSTEM, SYSTEM),
+            now=now,
             from_status="screened",
-            to_status="rejected",
-            action="reject",
-            actor=SYSTEM,
-            actor_role=SYSTEM,
-            reason_code=reason,
-            note=screened.feedback,
+            events=events,
         )
-        events.append(
-            ArticleRejected(
-                article_id=article.id,
-                kim_id=article.kim_id,
-                reason_code=reason,
-                rejected_at=now,
-                revision=revision.number,
-            )
-        )
-        await stage(conn, source, article, *events)
-        return await load(conn, article.id)
-    if route.automatic_approval:
-        return await _approve(
-            conn, source, article, revision, now, actor=actor, automatic=True, events=events
-        )
-    await repo.update_article(
-        conn, article.id, {"status": route.status, "reason_code": None, "feedback": None}
+    settings = await repo.get_settings(conn, article.kim_id)
+    route = route_submission(
+        screened.verdict,
+        editor_review=settings is not None and settings.editor_review,
+        trusted=await _trusted(conn, article.author_subject, policy, now),
     )
-    await repo.record_transition(
-        conn,
-        article.id,
-        revision.number,
-        from_status=article.status,
-        to_status=route.status,
-        action="route",
-        actor=actor.subject,
-        actor_role=actor.role,
+    return await send_on(
+        conn, source, article, revision, route, events, now, Actor(SYSTEM, SYSTEM), screened.id
     )
-    if route.status == "diskominfo_review":
-        await open_case(
-            conn,
-            subject_type="article",
-            subject_id=article.id,
-            revision=revision.number,
-            kabupaten_code=article.kabupaten_code,
-            kind="submission",
-            deadline=now + SUBMISSION_DEADLINE,
-            screening_id=screening_id,
-        )
-    await stage(conn, source, article, *events)
-    return await load(conn, article.id)
-
-
-async def _approve(
-    conn: Connection,
-    source: EventSource,
-    article: ArticleRow,
-    revision: RevisionRow,
-    now: datetime,
-    *,
-    actor: Actor,
-    automatic: bool,
-    events: list[Event],
-) -> ArticleRow:
-    """Approve ``revision``: published now, or scheduled for its publication time."""
-    scheduled = revision.scheduled_at is not None and revision.scheduled_at > now
-    events.append(
-        ArticleApproved(
-            article_id=article.id,
-            kim_id=article.kim_id,
-            revision=revision.number,
-            approved_by="trusted_author" if automatic else "moderator",
-            scheduled_for=revision.scheduled_at if scheduled else None,
-            approved_at=now,
-        )
-    )
-    events.append(
-        ModerationDecided(
-            subject_type="article",
-            subject_id=article.id,
-            subject_revision=revision.number,
-            kabupaten_code=article.kabupaten_code,
-            decision="approved",
-            automatic=automatic,
-            decided_at=now,
-        )
-    )
-    if scheduled:
-        await repo.update_article(
-            conn,
-            article.id,
-            {
-                "status": "scheduled",
-                "scheduled_at": revision.scheduled_at,
-                "reason_code": None,
-                "feedback": None,
-            },
-        )
-        await repo.record_transition(
-            conn,
-            article.id,
-            revision.number,
-            from_status=article.status,
-            to_status="scheduled",
-            action="approve",
-            actor=actor.subject,
-            actor_role=actor.role,
-        )
-        await stage(conn, source, article, *events)
-        return await load(conn, article.id)
-    await repo.record_transition(
-        conn,
-        article.id,
-        revision.number,
-        from_status=article.status,
-        to_status="published",
-        action="approve",
-        actor=actor.subject,
-        actor_role=actor.role,
-    )
-    return await _publish(conn, source, article, revision, now, events)
-
-
-async def _publish(
-    conn: Connection,
-    source: EventSource,
-    article: ArticleRow,
-    revision: RevisionRow,
-    now: datetime,
-    events: list[Event],
-) -> ArticleRow:
-    await repo.update_article(
-        conn,
-        article.id,
-        {
-            "status": "published",
-            "hidden": False,
-            "published_revision": revision.number,
-            "published_at": now,
-            "first_published_at": article.first_published_at or now,
-            "scheduled_at": None,
-            "reason_code": None,
-            "feedback": None,
-            "village_code": revision.village_code,
-            "category": revision.category,
-            "search_title": revision.title.casefold(),
-        },
-    )
-    await conn.execute(
-        "UPDATE articles SET search_document = to_tsvector('simple', $2) WHERE id = $1",
-        article.id,
-        await asyncio.to_thread(
-            stem_document, revision.title, " ".join(revision.tags), plain_text(revision.body)
-        ),
-    )
-    published = await load(conn, article.id)
-    events.append(
-        ArticlePublished(
-            article_id=article.id,
-            kim_id=article.kim_id,
-            village_code=revision.village_code,
-            title=revision.title,
-            published_at=now,
-            revision=revision.number,
-        )
-    )
-    events.append(await _snapshot(conn, published, revision, "published", now))
-    await stage(conn, source, published, *events)
-    return await load(conn, article.id)
-
-
-async def _snapshot(
-    conn: Connection, article: ArticleRow, published: RevisionRow, status: Any, now: datetime
-) -> Event:
-    sequence = article.state_sequence + 1
-    await conn.execute(
-        "UPDATE articles SET state_sequence = $2 WHERE id = $1", article.id, sequence
-    )
-    return public_state(article, published, status, sequence, now)
 
 
 # -- KIM editors ---------------------------------------------------------------------------
@@ -543,290 +285,26 @@ async def editor_decide(
         principal.acts_in(article.village_code, PENGELOLA_KIM)
     ):
         raise NotFound(access.ARTICLE_NOT_FOUND)
-    _transition("editor_approve" if approve else "editor_return", article)
+    ensure_transition("editor_approve" if approve else "editor_return", article)
     revision = await current_revision(conn, article)
     actor = Actor(principal.subject, PENGELOLA_KIM)
-    if not approve:
-        await repo.update_article(
+    if not approve:  # inside the KIM: no event, the author revises
+        return await move(
             conn,
-            article.id,
-            {"status": "rejected", "reason_code": "kualitas", "feedback": feedback},
-        )
-        await repo.record_transition(
-            conn,
-            article.id,
+            article,
             revision.number,
-            from_status=article.status,
-            to_status="rejected",
-            action="editor_return",
-            actor=actor.subject,
-            actor_role=actor.role,
+            "rejected",
+            "editor_return",
+            actor,
             reason_code="kualitas",
             note=feedback,
+            changes={"status": "rejected", "reason_code": "kualitas", "feedback": feedback},
         )
-        return await load(conn, article.id)
     screening = await repo.latest_screening(conn, "article", article.id)
     verdict: Verdict = screening.verdict if screening is not None else "review"  # type: ignore[assignment]
-    trusted = await _trusted(conn, article.author_subject, policy, now)
-    route = after_editor_approval(verdict, trusted=trusted)
-    await repo.record_transition(
-        conn,
-        article.id,
-        revision.number,
-        from_status=article.status,
-        to_status=route.status,
-        action="editor_approve",
-        actor=actor.subject,
-        actor_role=actor.role,
+    route = after_editor_approval(
+        verdict, trusted=await _trusted(conn, article.author_subject, policy, now)
     )
-    return await _apply_route(
-        conn,
-        source,
-        article,
-        revision,
-        route,
-        verdict,
-        None,
-        [],
-        now,
-        actor=actor,
-        screening_id=screening.id if screening is not None else None,
-    )
-
-
-# -- Diskominfo moderation -----------------------------------------------------------------
-
-
-async def decide(
-    conn: Connection,
-    source: EventSource,
-    article_id: UUID,
-    *,
-    approve: bool,
-    reason_code: ReasonCode | None,
-    feedback: str | None,
-    actor: Actor,
-    now: datetime,
-) -> ArticleRow:
-    """A moderator's decision on an article in Diskominfo review (the caller has checked the
-    moderator's region and holds the case)."""
-    article = await load(conn, article_id, lock=True)
-    _transition("approve" if approve else "reject", article)
-    revision = await current_revision(conn, article)
-    await close_cases(
-        conn,
-        "article",
-        article.id,
-        kind="submission",
-        decision="approved" if approve else "rejected",
-        reason_code=reason_code,
-        by=actor.subject,
-    )
-    if approve:
-        return await _approve(
-            conn, source, article, revision, now, actor=actor, automatic=False, events=[]
-        )
-    assert reason_code is not None
-    await repo.update_article(
-        conn, article.id, {"status": "rejected", "reason_code": reason_code, "feedback": feedback}
-    )
-    await repo.record_transition(
-        conn,
-        article.id,
-        revision.number,
-        from_status=article.status,
-        to_status="rejected",
-        action="reject",
-        actor=actor.subject,
-        actor_role=actor.role,
-        reason_code=reason_code,
-        note=feedback,
-    )
-    await stage(
-        conn,
-        source,
-        article,
-        ArticleRejected(
-            article_id=article.id,
-            kim_id=article.kim_id,
-            reason_code=reason_code,
-            rejected_at=now,
-            revision=revision.number,
-        ),
-        ModerationDecided(
-            subject_type="article",
-            subject_id=article.id,
-            subject_revision=revision.number,
-            kabupaten_code=article.kabupaten_code,
-            decision="rejected",
-            reason_code=reason_code,
-            automatic=False,
-            decided_at=now,
-        ),
-    )
-    return await load(conn, article.id)
-
-
-async def take_down(
-    conn: Connection,
-    source: EventSource,
-    article_id: UUID,
-    reason_code: ReasonCode,
-    note: str | None,
-    *,
-    actor: Actor,
-    now: datetime,
-) -> ArticleRow:
-    article = await load(conn, article_id, lock=True)
-    _transition("take_down", article)
-    published = await repo.get_revision(conn, article.id, article.published_revision or 0)
-    assert published is not None
-    await repo.update_article(
-        conn, article.id, {"status": "taken_down", "reason_code": reason_code, "feedback": note}
-    )
-    await repo.record_transition(
-        conn,
-        article.id,
-        published.number,
-        from_status=article.status,
-        to_status="taken_down",
-        action="take_down",
-        actor=actor.subject,
-        actor_role=actor.role,
-        reason_code=reason_code,
-        note=note,
-    )
-    article = await load(conn, article.id)
-    await stage(
-        conn,
-        source,
-        article,
-        ArticleTakenDown(
-            article_id=article.id,
-            kim_id=article.kim_id,
-            reason_code=reason_code,
-            taken_down_at=now,
-        ),
-        await _snapshot(conn, article, published, "taken_down", now),
-    )
-    return await load(conn, article.id)
-
-
-async def restore(
-    conn: Connection, source: EventSource, article_id: UUID, *, actor: Actor, now: datetime
-) -> ArticleRow:
-    """A taken-down article is published again (its published revision, unchanged)."""
-    article = await load(conn, article_id, lock=True)
-    _transition("restore", article)
-    return await _make_public(conn, source, article, actor=actor, now=now, action="restore")
-
-
-async def _make_public(
-    conn: Connection,
-    source: EventSource,
-    article: ArticleRow,
-    *,
-    actor: Actor,
-    now: datetime,
-    action: str,
-) -> ArticleRow:
-    published = await repo.get_revision(conn, article.id, article.published_revision or 0)
-    assert published is not None
-    await repo.update_article(
-        conn, article.id, {"status": "published", "hidden": False, "reason_code": None}
-    )
-    await repo.record_transition(
-        conn,
-        article.id,
-        published.number,
-        from_status=article.status,
-        to_status="published",
-        action=action,
-        actor=actor.subject,
-        actor_role=actor.role,
-    )
-    article = await load(conn, article.id)
-    await stage(
-        conn,
-        source,
-        article,
-        ArticleRestored(article_id=article.id, kim_id=article.kim_id, restored_at=now),
-        await _snapshot(conn, article, published, "published", now),
-    )
-    return await load(conn, article.id)
-
-
-async def set_hidden(
-    conn: Connection,
-    source: EventSource,
-    article_id: UUID,
-    hidden: bool,
-    *,
-    actor: Actor,
-    now: datetime,
-    reason_code: ReasonCode | None = None,
-) -> ArticleRow:
-    """Hide a published article pending review (reader reports), or show it again."""
-    article = await load(conn, article_id, lock=True)
-    if article.status != "published":
-        raise Conflict(
-            f"An article that is {article.status} cannot be hidden or shown.",
-            slug="invalid-transition",
-        )
-    if article.hidden == hidden:
-        return article
-    if not hidden:
-        return await _make_public(conn, source, article, actor=actor, now=now, action="show")
-    published = await repo.get_revision(conn, article.id, article.published_revision or 0)
-    assert published is not None
-    await repo.update_article(conn, article.id, {"hidden": True, "reason_code": reason_code})
-    await repo.record_transition(
-        conn,
-        article.id,
-        published.number,
-        from_status="published",
-        to_status="published",
-        action="hide",
-        actor=actor.subject,
-        actor_role=actor.role,
-        reason_code=reason_code,
-    )
-    article = await load(conn, article.id)
-    await stage(conn, source, article, await _snapshot(conn, article, published, "hidden", now))
-    return await load(conn, article.id)
-
-
-async def publish_due(
-    conn: Connection, source: EventSource, now: datetime, limit: int = 100
-) -> int:
-    """Publish scheduled articles whose time has come (the scheduler calls this)."""
-    due = await conn.fetch(
-        "SELECT id FROM articles WHERE status = 'scheduled' AND scheduled_at <= $1"
-        " ORDER BY scheduled_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        now,
-        limit,
-    )
-    for r in due:
-        article = await load(conn, r["id"])
-        revision = await current_revision(conn, article)
-        await repo.record_transition(
-            conn,
-            article.id,
-            revision.number,
-            from_status="scheduled",
-            to_status="published",
-            action="publish",
-            actor=SYSTEM,
-            actor_role=SYSTEM,
-        )
-        await _publish(conn, source, article, revision, now, [])
-    return len(due)
-
-
-def screening_reason(rule_ids: list[str]) -> ReasonCode:
-    """The reason code a blocked screening is rejected with (its first blocking rule's family)."""
-    for rule_id in rule_ids:
-        family = rule_id.split(".", 1)[0]
-        if family in _SCREENING_REASON:
-            return _SCREENING_REASON[family]
-    return "kualitas"
+    await move(conn, article, revision.number, route.status, "editor_approve", actor)
+    screening_id = screening.id if screening is not None else None
+    return await send_on(conn, source, article, revision, route, [], now, actor, screening_id)

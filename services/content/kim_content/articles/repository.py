@@ -153,14 +153,19 @@ async def list_revisions(conn: Connection, article_id: UUID) -> list[RevisionRow
     return [from_record(RevisionRow, r) for r in rows]
 
 
-async def update_article(conn: Connection, article_id: UUID, changes: Mapping[str, Any]) -> None:
-    """Set ``changes`` (column → value), bump the version and ``updated_at``."""
+async def update_article(
+    conn: Connection, article_id: UUID, changes: Mapping[str, Any]
+) -> ArticleRow:
+    """Set ``changes`` (column → value), bump the version and ``updated_at``; the new row."""
     assigns = ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=2))
-    await conn.execute(
-        f"UPDATE articles SET {assigns}, version = version + 1, updated_at = now() WHERE id = $1",
+    r = await conn.fetchrow(
+        f"UPDATE articles SET {assigns}, version = version + 1, updated_at = now()"
+        f" WHERE id = $1 RETURNING {_ARTICLE_COLUMNS}",
         article_id,
         *changes.values(),
     )
+    assert r is not None, "the caller holds the article"
+    return from_record(ArticleRow, r)
 
 
 async def record_transition(

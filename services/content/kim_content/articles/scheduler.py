@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kim_content.articles.handlers import publish_due
+from kim_content.articles.publication import publish_due
 from kim_content.settings import ContentSettings
 from kim_shared.periodic import drain, every
 from kim_shared.service import Runtime

@@ -10,10 +10,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from kim_content import access
-from kim_content.articles import handlers
+from kim_content.articles import publication, steps
 from kim_content.articles import repository as repo
-from kim_content.articles.handlers import Actor
 from kim_content.articles.schemas import ArticleView, Takedown
+from kim_content.articles.steps import Actor
 from kim_content.articles.views import article_view, revision_view, screening_view
 from kim_content.moderation import appeals, queue, reports
 from kim_content.moderation.decisions import decide_case
@@ -216,12 +216,12 @@ async def case_audit(case_id: UUID, principal: access.Staff, pool: Pool) -> list
 
 
 async def _staff_article(conn: Connection, principal: Principal, article_id: UUID) -> None:
-    article = await handlers.load(conn, article_id)
+    article = await steps.load(conn, article_id)
     access.ensure_moderates(principal, article.village_code, what=access.ARTICLE_NOT_FOUND)
 
 
 async def _article_response(conn: Connection, article: repo.ArticleRow) -> Response:
-    rev = await handlers.current_revision(conn, article)
+    rev = await steps.current_revision(conn, article)
     view = article_view(article, rev, await repo.latest_screening(conn, "article", article.id))
     return with_etag(view, article.version)
 
@@ -236,7 +236,7 @@ async def take_down(
 ) -> Response:
     async with pool.acquire() as conn, conn.transaction():
         await _staff_article(conn, principal, article_id)
-        article = await handlers.load(conn, article_id)
+        article = await steps.load(conn, article_id)
         actor = _actor(principal, article.village_code)
         if article.status == "published":  # also closes an open report round as upheld
             await reports.uphold(
@@ -249,10 +249,10 @@ async def take_down(
                 now=_now(),
             )
         else:  # 409: only a published article can be taken down
-            await handlers.take_down(
+            await publication.take_down(
                 conn, source, article_id, body.reason_code, body.note, actor=actor, now=_now()
             )
-        return await _article_response(conn, await handlers.load(conn, article_id))
+        return await _article_response(conn, await steps.load(conn, article_id))
 
 
 @router.post(
@@ -265,9 +265,9 @@ async def restore(
 ) -> Response:
     async with pool.acquire() as conn, conn.transaction():
         await _staff_article(conn, principal, article_id)
-        article = await handlers.load(conn, article_id)
+        article = await steps.load(conn, article_id)
         actor = _actor(principal, article.village_code)
-        article = await handlers.restore(conn, source, article_id, actor=actor, now=_now())
+        article = await publication.restore(conn, source, article_id, actor=actor, now=_now())
         return await _article_response(conn, article)
 
 

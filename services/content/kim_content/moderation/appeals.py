@@ -13,10 +13,10 @@ from typing import Final
 from uuid import UUID, uuid4
 
 from kim_content import access
-from kim_content.articles import handlers
+from kim_content.articles import publication, steps
 from kim_content.articles import repository as repo
-from kim_content.articles.handlers import Actor
 from kim_content.articles.repository import ArticleRow
+from kim_content.articles.steps import Actor
 from kim_content.moderation import reports
 from kim_content.moderation.cases import audit, close_cases, open_case
 from kim_shared.auth import Principal
@@ -75,7 +75,7 @@ async def by_case(conn: Connection, case_id: UUID) -> AppealRow | None:
 async def appeal(
     conn: Connection, article_id: UUID, *, principal: Principal, statement: str, now: datetime
 ) -> AppealRow:
-    article = await handlers.load(conn, article_id, lock=True)
+    article = await steps.load(conn, article_id, lock=True)
     if article.author_subject != principal.subject or not principal.acts_in(
         article.village_code, *access.WRITER_ROLES
     ):
@@ -119,14 +119,14 @@ async def grant(
 ) -> None:
     found = await by_case(conn, case_id)
     assert found is not None, "every appeal case has its appeal"
-    article = await handlers.load(conn, found.article_id, lock=True)
+    article = await steps.load(conn, found.article_id, lock=True)
     if appealable(article) != found.from_status:
         raise Conflict(
             "The article has changed since the appeal; deny it or decide the article anew.",
             slug="article-changed",
         )
     if found.from_status == "taken_down":
-        await handlers.restore(conn, source, article.id, actor=actor, now=now)
+        await publication.restore(conn, source, article.id, actor=actor, now=now)
     elif found.from_status == "hidden":
         await reports.dismiss(conn, source, article.id, actor=actor, now=now)
     else:
@@ -199,7 +199,7 @@ async def _back_to_review(
         revision=article.current_revision,
         kabupaten_code=article.kabupaten_code,
         kind="submission",
-        deadline=now + handlers.SUBMISSION_DEADLINE,
+        deadline=now + publication.SUBMISSION_DEADLINE,
         screening_id=screening.id if screening is not None else None,
         actor=actor.subject,
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kim_content.articles import handlers
-from kim_content.articles.handlers import Actor
+from kim_content.articles import publication
+from kim_content.articles.steps import Actor
 from kim_content.moderation import appeals, reports
 from kim_content.moderation.listings import decide_listing
 from kim_content.moderation.queue import CaseRow, ensure_holder
@@ -43,7 +43,7 @@ async def decide_case(
     if case.subject_type == "listing":
         await _decide_listing(conn, source, case, body, actor=actor, now=now)
     elif case.kind == "submission":
-        await handlers.decide(
+        await publication.decide(
             conn,
             source,
             case.subject_id,

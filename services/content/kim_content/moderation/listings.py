@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Final, Literal, get_args
 from uuid import UUID
 
-from kim_content.articles.handlers import Actor
 from kim_content.articles.screening import reason_of
+from kim_content.articles.steps import Actor
 from kim_content.moderation import cases
 from kim_content.moderation.policy import policy_of
 from kim_content.screening.engine import ScreeningResult, screen

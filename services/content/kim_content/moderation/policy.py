@@ -21,7 +21,7 @@ from kim_shared.db import Connection
 from kim_shared.errors import Invalid, Issue, NotFound, ensure_version
 
 if TYPE_CHECKING:
-    from kim_content.articles.handlers import Actor
+    from kim_content.articles.steps import Actor
 
 Expected = Collection[int] | None
 """The versions an If-Match header names (None: not checked)."""

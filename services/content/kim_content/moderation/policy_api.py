@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kim_content import access
-from kim_content.articles.handlers import Actor
+from kim_content.articles.steps import Actor
 from kim_content.moderation import policy
 from kim_content.screening.model import Action
 from kim_content.screening.rules import Rule

@@ -14,8 +14,8 @@ from typing import Final, cast
 from uuid import UUID
 
 from kim_content import access
-from kim_content.articles import handlers
-from kim_content.articles.handlers import SYSTEM, Actor
+from kim_content.articles import publication, steps
+from kim_content.articles.steps import SYSTEM, Actor
 from kim_content.moderation.cases import audit, close_cases, open_case
 from kim_shared.db import Connection
 from kim_shared.errors import Conflict, NotFound
@@ -65,7 +65,7 @@ async def report(
     now: datetime,
 ) -> Reported:
     """Record one reader's report (a repeat answers the first one, counted once)."""
-    article = await handlers.load(conn, article_id, lock=True)
+    article = await steps.load(conn, article_id, lock=True)
     earlier = await conn.fetchrow(EXISTING, article_id, reporter)
     if earlier is not None:
         return Reported(
@@ -94,7 +94,7 @@ async def hide_for_review(
     revision: int | None,
     now: datetime,
 ) -> UUID:
-    article = await handlers.set_hidden(
+    article = await publication.set_hidden(
         conn,
         source,
         article_id,
@@ -139,9 +139,9 @@ async def uphold(
     now: datetime,
 ) -> None:
     """The reports are right: the article is taken down with the moderator's reason."""
-    article = await handlers.load(conn, article_id, lock=True)
+    article = await steps.load(conn, article_id, lock=True)
     if article.status == "published":
-        await handlers.take_down(
+        await publication.take_down(
             conn, source, article_id, reason_code, feedback, actor=actor, now=now
         )
     await close_cases(
@@ -160,9 +160,9 @@ async def dismiss(
     conn: Connection, source: EventSource, article_id: UUID, *, actor: Actor, now: datetime
 ) -> None:
     """The reports are not right: the article is shown again."""
-    article = await handlers.load(conn, article_id, lock=True)
+    article = await steps.load(conn, article_id, lock=True)
     if article.status == "published" and article.hidden:
-        await handlers.set_hidden(conn, source, article_id, False, actor=actor, now=now)
+        await publication.set_hidden(conn, source, article_id, False, actor=actor, now=now)
     await close_cases(
         conn,
         "article",
