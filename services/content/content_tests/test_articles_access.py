@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import GOMBANG, MADIUN, MADIUN_DESA, PONOROGO, article_body, member, submit, write
+from .support import GOMBANG, MADIUN, MADIUN_DESA, PONOROGO, article_body, submit, write
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ async def test_a_member_of_an_aktif_kim_writes_and_submits(http, auth, registry)
 
 async def test_who_may_not_write_for_a_kim(http, auth, registry, runtime) -> None:
     kim = await registry.kim(members={"siti": "anggota", "budi": "ketua"})
-    other = await registry.kim(GOMBANG, members={"joko": "anggota"})
+    await registry.kim(GOMBANG, members={"joko": "anggota"})  # joko serves another KIM
 
     # joko serves another KIM: not a member of this one
     r = await http.post(
@@ -67,7 +67,6 @@ async def test_who_may_not_write_for_a_kim(http, auth, registry, runtime) -> Non
     kim.status, kim.roster = "dibubarkan", {}
     await registry.publish(kim)
     assert (await submit(http, budi, budi_draft["id"])).status_code == 403
-    assert other.status == "aktif"
 
     async with runtime.pool.acquire() as conn:
         submitted = await conn.fetchval("SELECT count(*) FROM articles WHERE status <> 'draft'")
@@ -118,4 +117,3 @@ async def test_the_village_must_lie_in_the_kims_kecamatan_or_its_settings(
         headers=auth("pengelola_kim", sub="siti", region=PONOROGO),
     )
     assert r.status_code == 404
-    assert member("x").position == "anggota"
