@@ -27,7 +27,7 @@ help:
 	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
 	@echo "make lint | typecheck | format | contracts | clean"
 
-install: $(KAFKA_JARS) $(DOCS_ASSETS) $(KUSTOMIZE)
+install: $(KAFKA_JARS) $(DOCS_ASSETS) kustomize
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	@$(UV) sync --frozen --quiet
