@@ -281,7 +281,7 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
     assert verified["name"] == "Sutrisno Wibowo"
     assert verified["training"] == "Diklat Jurnalistik Dasar KIM Ponorogo"
     assert verified["date"] in (recorded_on.isoformat(), today().isoformat())  # WIB midnight
-    assert "Ponorogo" in verified["issuer"]
+    assert verified["issuer"] == "Dinas Komunikasi dan Informatika Kabupaten Ponorogo"
     pdf = await mentoring_http.get(f"/certificates/{code}.pdf")
     assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
     assert (await mentoring_http.get(f"/certificates/{code}x")).status_code == 404
