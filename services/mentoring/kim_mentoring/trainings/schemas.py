@@ -81,3 +81,25 @@ class RegistrationView(BaseModel):
 class RecordAttendance(_Strict):
     day: date
     registration_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class RegistrationSummary(BaseModel):
+    """A registration with the training it is for, in a person's or a KIM's list."""
+
+    id: UUID
+    training_id: UUID
+    training_title: str
+    starts_on: date
+    ends_on: date
+    kim_id: UUID
+    participant_name: str
+    status: RegistrationStatus
+    registered_at: datetime
+    completed_at: datetime | None
+    days_attended: list[date]
+    certificate_code: str | None
+
+
+class RegistrationPage(BaseModel):
+    items: list[RegistrationSummary]
+    next_cursor: str | None
