@@ -374,6 +374,7 @@ async def test_a_running_period_closes_early_only_when_asked(
         EVALUATED,
         setup["a"],
     )
+    assert row is not None
     assert json.loads(row["payload"])["data"]["period_ends_on"] == TODAY.isoformat()
 
     future = await create_period(
