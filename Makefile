@@ -19,10 +19,11 @@ apt_install = { echo "Installing $(1) from Debian ..."; \
 		echo "$(1) is required: apt-get install $(1) (as root)"; exit 1; fi; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
 
-.PHONY: help install run test lint typecheck format contracts bench clean kustomize
+.PHONY: help install run demo test lint typecheck format contracts bench clean kustomize
 
 help:
 	@echo "make run    - install, start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
+	@echo "make demo   - the whole journey, step by step, against a running make run"
 	@echo "make test   - install, start the test stack, run lint, type checks and the whole suite"
 	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
 	@echo "make lint | typecheck | format | contracts | clean"
@@ -74,6 +75,10 @@ $(CHROMIUM):
 
 run: install
 	@$(UV) run --frozen kim up
+
+# The journey of every role through the public APIs, against a running `make run`.
+demo: install
+	@$(UV) run --frozen kim demo
 
 lint: install
 	@$(UV) run --frozen ruff check .

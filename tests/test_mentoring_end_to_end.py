@@ -29,7 +29,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from kim_devstack.testing import Running, bearer, eventually, running_services
-from kim_registry.evaluation import handlers as evaluation_handlers
 from kim_shared.clock import today
 from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import MENTORING_REQUEST, MENTORING_TRAINING, TopicSpec
@@ -162,7 +161,7 @@ async def _consumer_events(http: httpx.AsyncClient, topic: TopicSpec, outcome: s
 
 
 async def test_help_and_training_reach_the_registrys_evaluation_once(
-    services, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+    services, kafka_bootstrap: str
 ) -> None:
     registry_http, registry = services["registry"]
     mentoring_http, mentoring = services["mentoring"]
@@ -319,7 +318,7 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
         recent = await activity()
         assert (recent["training_attended"], recent["request_resolved"]) == (1, 1), recent
 
-    # --- an evaluation period of the kabupaten, finalized after it ends ---------------------
+    # --- an evaluation period of the kabupaten, closed early today -------------------------
     first_day = today() - timedelta(days=7)
     period = _ok(
         await registry_http.post(
@@ -334,12 +333,13 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
         ),
         201,
     )
-    # A period is finalized from the day after it ends, when all of its activity is in: the
-    # registry's calendar is moved one day on for that.
-    tomorrow = today() + timedelta(days=1)
-    monkeypatch.setattr(evaluation_handlers, "today", lambda: tomorrow)
+    # The period runs until today: the operator closes it early, counting what is in so far.
     outcome = _ok(
-        await registry_http.post(f"/evaluation-periods/{period['id']}/finalize", headers=op)
+        await registry_http.post(
+            f"/evaluation-periods/{period['id']}/finalize",
+            params={"close_early": "true"},
+            headers=op,
+        )
     )
     assert outcome["evaluated"] == 1
     results = _ok(
