@@ -115,6 +115,20 @@ class CertificateIssued(Event):
     issued_at: datetime
 
 
+class TrainingInvited(Event):
+    """A KIM's officers were invited to a training (the onboarding rule, when a KIM was
+    formed): how many officers, never who."""
+
+    event_type: ClassVar[str] = "kim.mentoring.training.invited.v1"
+    topic: ClassVar[TopicSpec] = MENTORING_TRAINING
+    subject_field: ClassVar[str] = "training_id"
+
+    training_id: UUID
+    kim_id: UUID
+    officers: int = Field(ge=0, description="Officers on the KIM's roster when invited.")
+    invited_at: datetime
+
+
 class TrainingStateChanged(Event):
     """The current state of a training (compacted state topic; latest ``sequence`` wins)."""
 
@@ -145,5 +159,6 @@ TRAINING_EVENTS: tuple[type[Event], ...] = (
     AttendanceRecorded,
     TrainingCompleted,
     CertificateIssued,
+    TrainingInvited,
     TrainingStateChanged,
 )
