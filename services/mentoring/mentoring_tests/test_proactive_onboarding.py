@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from kim_shared.events.topics import REGISTRY_KIM
+from kim_devstack.standins import member
+from kim_shared.events.topics import REGISTRY_KIM, REGISTRY_KIM_STATE
 
 from .proactive_support import firings, formed, publish, publish_same_id_twice, settled
 from .support import PONOROGO, TUGUREJO, count, outbox_payloads, put_expert
@@ -99,3 +100,30 @@ async def test_without_an_onboarding_training_a_system_request_asks_for_one(
     ]
     assert (opened["origin"], opened["rule"]) == ("system", "onboarding")
     assert not {"description", "opened_by"} & set(opened)
+
+
+async def test_officers_who_join_after_the_formation_are_invited_once(
+    http, auth, registry, runtime, kafka_bootstrap
+) -> None:
+    onboarding = await schedule(http, auth, title="Orientasi KIM Baru Ponorogo", onboarding=True)
+    kim = await registry.kim(TUGUREJO, {}, status="calon")  # formed: no roster yet
+    await publish(kafka_bootstrap, "registry", formed(kim))
+    await settled(runtime, REGISTRY_KIM)
+    ani = auth("pengelola_kim", sub="ani", region=PONOROGO)
+    assert (await http.get(f"/kim/{kim.kim_id}/invitations", headers=ani)).status_code == 404
+
+    kim.roster["ani"] = member("ani", "ketua")
+    kim.roster["eko"] = member("eko", "anggota")
+    await registry.publish(kim)  # the registry adds the pengurus after the formation
+    await publish(kafka_bootstrap, "registry", kim.event())  # and changes the KIM again
+    await settled(runtime, REGISTRY_KIM_STATE)
+
+    [invitation] = (await http.get(f"/kim/{kim.kim_id}/invitations", headers=ani)).json()
+    assert invitation["training_id"] == onboarding["id"]
+    assert (invitation["officers_invited"], invitation["you_were_invited"]) == (1, True)
+    invited = [
+        p["data"]["officers"]
+        for p in await outbox_payloads(runtime)
+        if p["type"] == "kim.mentoring.training.invited.v1"
+    ]
+    assert invited == [0, 1]  # at the formation, then ani once; eko is no officer

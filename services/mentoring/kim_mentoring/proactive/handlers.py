@@ -9,6 +9,9 @@ cause under a new event id (a replayed topic, a re-published event). The causes:
   and revision) is recorded once and counts towards one firing at most;
 - lowest band: the KIM and the evaluation period.
 
+Officers who join an invited KIM before the training starts are invited too (from the KIM's
+state topic), each once.
+
 System help requests go through :func:`kim_mentoring.requests.handlers.submit`, the path of
 member requests (automatic assignment included).
 """
@@ -31,9 +34,10 @@ from kim_shared.db import Connection
 from kim_shared.errors import NotFound, StaleVersion, ensure_version
 from kim_shared.events.types.activity import ArticleRejected
 from kim_shared.events.types.mentoring_trainings import TrainingInvited
-from kim_shared.events.types.registry import KimEvaluated, KimFormed
+from kim_shared.events.types.registry import KimEvaluated, KimFormed, KimStateChanged
 from kim_shared.outbox import EventSource
 from kim_shared.projections.kim.lookups import get_kim
+from kim_shared.projections.kim.rows import Member
 from kim_shared.projections.regions.lookups import region
 
 SYSTEM: str = "sistem:aturan-proaktif"
@@ -87,8 +91,7 @@ async def on_kim_formed(
         )
         await repo.record_effect(conn, firing_id, request_id=request.id, training_id=None)
         return
-    # Officers known now; the registry may publish the roster after the formation, so any
-    # current officer of the KIM sees the invitation (GET /kim/{kim_id}/invitations).
+    # Officers known now; those the registry publishes later are added by on_kim_state.
     kim = await get_kim(conn, event.kim_id)
     roster = kim.roster if kim is not None else ()
     officers = [m.member_id for m in roster if m.officer and m.serves_on(today)]
@@ -112,6 +115,32 @@ async def on_kim_formed(
             kabupaten=event.kabupaten_code,
         )
     await repo.record_effect(conn, firing_id, request_id=None, training_id=training.id)
+
+
+async def on_kim_state(
+    conn: Connection, source: EventSource, event: KimStateChanged, now: datetime
+) -> None:
+    """Officers who joined a KIM after its invitation (the registry publishes the roster after
+    the formation) are invited too, while the training has not started; each once."""
+    if event.status == "dibubarkan":
+        return
+    today = clock.today(now)
+    officers = [
+        m.member_id for m in map(Member.of, event.roster) if m.officer and m.serves_on(today)
+    ]
+    for training_id, invited in await repo.upcoming_invitations(conn, event.kim_id, today):
+        new = [m for m in officers if m not in invited]
+        if not new:
+            continue
+        await repo.set_invitees(conn, training_id, event.kim_id, [*invited, *new])
+        await outbox.add(
+            conn,
+            TrainingInvited(
+                training_id=training_id, kim_id=event.kim_id, officers=len(new), invited_at=now
+            ),
+            source,
+            kabupaten=event.kabupaten_code,
+        )
 
 
 # --- rejected articles -----------------------------------------------------------------------

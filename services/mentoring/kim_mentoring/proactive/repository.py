@@ -230,6 +230,33 @@ async def invite(
     return found is not None
 
 
+# Invitations to trainings that have not started, locked: officers who join later are added.
+_UPCOMING: Final = """
+SELECT i.training_id, i.member_ids
+FROM training_invitations i JOIN trainings t ON t.id = i.training_id
+WHERE i.kim_id = $1 AND t.status = 'scheduled' AND t.starts_on > $2
+ORDER BY i.training_id
+FOR UPDATE OF i
+"""
+_SET_INVITEES: Final = (
+    "UPDATE training_invitations SET member_ids = $3 WHERE training_id = $1 AND kim_id = $2"
+)
+
+
+async def upcoming_invitations(
+    conn: Connection, kim_id: UUID, today: date
+) -> list[tuple[UUID, list[UUID]]]:
+    """The KIM's invitations to trainings starting after ``today``: training and invitees."""
+    rows = await conn.fetch(_UPCOMING, kim_id, today)
+    return [(r["training_id"], list(r["member_ids"])) for r in rows]
+
+
+async def set_invitees(
+    conn: Connection, training_id: UUID, kim_id: UUID, member_ids: list[UUID]
+) -> None:
+    await conn.execute(_SET_INVITEES, training_id, kim_id, member_ids)
+
+
 async def invitations(conn: Connection, kim_id: UUID) -> list[InvitationRow]:
     return [from_record(InvitationRow, r) for r in await conn.fetch(_INVITATIONS, kim_id)]
 

@@ -116,8 +116,8 @@ class CertificateIssued(Event):
 
 
 class TrainingInvited(Event):
-    """A KIM's officers were invited to a training (the onboarding rule, when a KIM was
-    formed): how many officers, never who."""
+    """Officers of a KIM were invited to a training (the onboarding rule: when the KIM was
+    formed, and officers who join it before the training starts): how many, never who."""
 
     event_type: ClassVar[str] = "kim.mentoring.training.invited.v1"
     topic: ClassVar[TopicSpec] = MENTORING_TRAINING
@@ -125,7 +125,7 @@ class TrainingInvited(Event):
 
     training_id: UUID
     kim_id: UUID
-    officers: int = Field(ge=0, description="Officers on the KIM's roster when invited.")
+    officers: int = Field(ge=0, description="Officers invited by this event.")
     invited_at: datetime
 
 
