@@ -34,6 +34,11 @@ class NewTraining(_Strict):
     required_days: StrictInt | None = Field(
         default=None, ge=1, description="Days to attend for completion (default: every day)."
     )
+    onboarding: StrictBool = Field(
+        default=False,
+        description="An onboarding training (orientasi KIM baru): newly formed KIM of the "
+        "kabupaten are invited to the next one.",
+    )
 
 
 class TrainingView(BaseModel):
@@ -51,6 +56,7 @@ class TrainingView(BaseModel):
     audience: str
     prerequisites: str | None
     required_days: int
+    onboarding: bool
     status: TrainingStatus
     confirmed: int
     seats_left: int
