@@ -38,6 +38,7 @@ async def test_the_whole_journey(pg_server: str, kafka_bootstrap: str, tmp_path:
         )
         created = await Journey(platform, seed=7).run()
 
+    print("\n".join(said))  # shown with -s: the demo's own words
     assert said[-1] == "Perjalanan selesai: semua langkah berhasil."
     assert [s.split(".")[0] for s in said[:-1]] == [str(n) for n in range(1, 18)]
     assert {"kim_id", "article_id", "seller_id", "order_id", "training_id"} <= set(created)

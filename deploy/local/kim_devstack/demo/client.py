@@ -42,7 +42,9 @@ class Platform:
         self.created[what] = str(value)
         return str(value)
 
-    async def until(self, check: Callable[[], Awaitable[Any]], what: str) -> Any:
+    async def until(
+        self, check: Callable[[], Awaitable[Any]], what: str | Callable[[], str]
+    ) -> Any:
         """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
         deadline = time.monotonic() + self.within
         delay = 0.1
@@ -51,20 +53,21 @@ class Platform:
             if got:
                 return got
             if time.monotonic() > deadline:
-                raise JourneyFailed(f"tidak terjadi dalam {self.within:.0f} detik: {what}")
+                said = what() if callable(what) else what
+                raise JourneyFailed(f"tidak terjadi dalam {self.within:.0f} detik: {said}")
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 1.0)
 
     async def accepted(
         self, call: Callable[[], Awaitable[httpx.Response]], what: str, expected: int = 201
     ) -> Any:
-        """Repeat ``call`` while the service still refuses it with 403/404/422 because an
+        """Repeat ``call`` while the service still refuses it with 403/404/409/422 because an
         event it needs (a KIM turned aktif, a region) has not reached it yet."""
         last: list[httpx.Response] = []
 
         async def attempt() -> Any:
             r = await call()
-            if r.status_code in (403, 404, 422):
+            if r.status_code in (403, 404, 409, 422):
                 last[:] = [r]
                 return None
             return ok(r, expected)
