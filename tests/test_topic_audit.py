@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import TopicPartition
 
 from kim_content.articles import publication, steps
 from kim_devstack.testing import Running, bearer, eventually, running_services
@@ -156,8 +157,14 @@ def test_a_person_s_name_in_a_public_name_field_is_still_found_by_exact_match() 
 
 
 @pytest.fixture
+async def since(kafka_bootstrap: str) -> dict[TopicPartition, int]:
+    """Where every public topic ends before the services start: the audit reads from here."""
+    return await end_offsets(kafka_bootstrap)
+
+
+@pytest.fixture
 async def services(
-    pg_server: str, kafka_bootstrap: str, tmp_path: Path
+    since: dict[TopicPartition, int], pg_server: str, kafka_bootstrap: str, tmp_path: Path
 ) -> AsyncIterator[dict[str, Running]]:
     async with running_services(
         pg_server, kafka_bootstrap, tmp_path / "keys", "registry", "content", "marketplace"
@@ -185,9 +192,8 @@ async def _drained(*runtimes: Runtime) -> None:
 
 @pytest.mark.integration
 async def test_a_journey_leaves_only_valid_events_without_personal_data(
-    services, kafka_bootstrap: str
+    services, since: dict[TopicPartition, int], kafka_bootstrap: str
 ) -> None:
-    since = await end_offsets(kafka_bootstrap)
     registry_http, registry = services["registry"]
     content_http, content = services["content"]
     market_http, market = services["marketplace"]

@@ -9,6 +9,10 @@ records arrive:
   so an older state replayed later cannot bring it back. The platform does not send
   tombstones today (a dissolved KIM keeps its last state); the table handles them anyway.
 
+``seen_event`` grows with every event; a long-running subscriber deletes ids older than the
+longest time a copy can come back (see docs/subscribers.md, "Deduplication"), or relies on
+the revision rule alone, which is enough for a state topic.
+
 Everything of one batch is applied in one transaction (:meth:`Store.batch`); the caller
 commits the Kafka offsets only after it.
 """
