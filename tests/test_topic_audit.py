@@ -118,6 +118,7 @@ def test_a_record_as_the_platform_publishes_it_passes() -> None:
         ({"data__name": "Sutrisno Wibowo"}, "forbidden string 'Sutrisno Wibowo'"),
         ({"data__roster": [{"nik": "3502011201850009"}]}, "personal data (NIK"),
         ({"data__village_code": "hubungi 0812 9988 7766"}, "personal data (PHONE"),
+        ({"subject": "9e1c0b6e-5a51-4c35-9a0e-3f1f4f1d2a10"}, "is not data.kim_id"),
     ],
 )
 def test_the_auditor_finds_what_is_wrong(change: dict[str, Any], expected: str) -> None:
@@ -135,6 +136,12 @@ def test_the_auditor_checks_the_record_around_the_envelope() -> None:
     assert any("is not the subject" in p for p in auditor.check(KIM_STATE, b"x", value, HEADERS))
     assert any("tombstone" in p for p in auditor.check(KIM_STATE, key, None, HEADERS))
     assert any("CloudEvents SDK" in p for p in auditor.check(KIM_STATE, key, b"{}", HEADERS))
+    not_an_event = b"NIK 3502011201850009, WA 0812 9988 7766"
+    found = auditor.check(KIM_STATE, key, not_an_event, HEADERS)
+    assert {p.split(",")[0] for p in found if p.startswith("personal data")} == {
+        "personal data (NIK",
+        "personal data (PHONE",
+    }
     leak = [*HEADERS, ("traceparent", b"3502011201850001")]
     assert any("forbidden" in p for p in auditor.check(KIM_STATE, key, value, leak))
     dead = [("kim-dlq-consumer", b"content.projection.kim"), ("kim-dlq-error", b"boom")]

@@ -115,7 +115,9 @@ class RecordAuditor:
         try:
             event = CloudEvent.from_bytes(value)
         except InvalidEnvelope as exc:
+            problems += self._detected(value, {})
             return [*problems, f"not the platform's CloudEvent profile: {exc}"]
+        problems += self._detected(value, event.data)
         if key is None or key.decode(errors="replace") != event.subject:
             problems.append(f"key {key!r} is not the subject {event.subject!r}")
         model = self.models.get(event.type)
@@ -123,11 +125,12 @@ class RecordAuditor:
             return [*problems, f"type {event.type} is not in the event catalogue"]
         if model.topic.name != topic:
             problems.append(f"type {event.type} belongs on {model.topic.name}")
+        if str(event.data.get(model.subject_field)) != event.subject:
+            problems.append(f"subject {event.subject!r} is not data.{model.subject_field}")
         owner = event.type.split(".")[1]
         if event.source != f"/kim/{owner}":
             problems.append(f"source {event.source} did not publish {event.type}")
         problems += self._data(event.type, event.data)
-        problems += self._public_names(value, event.data)
         return problems
 
     def _data(self, event_type: str, data: dict[str, Any]) -> list[str]:
@@ -164,7 +167,8 @@ class RecordAuditor:
             if s.casefold() in haystack
         ]
 
-    def _public_names(self, value: bytes, data: Mapping[str, Any]) -> list[str]:
+    def _detected(self, value: bytes, data: Mapping[str, Any]) -> list[str]:
+        """What ``detect_pii`` finds in the serialized value, but public names."""
         allowed = set(_public_name_values(data))
         problems = []
         for match in detect_pii(value.decode(errors="replace")):
