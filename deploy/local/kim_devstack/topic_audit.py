@@ -21,6 +21,13 @@ from the beginning on a fresh broker). Each record is checked three ways:
   "Sambel Pecel Bu Sri"); the exact names the journey typed are found there all the same.
 
 A record on a dead-letter topic is a finding too: during a journey nothing may fail.
+
+Use::
+
+    since = await end_offsets(bootstrap)            # before the services start
+    ...                                             # the journey; then drain every outbox
+    report = await audit_topics(bootstrap, RecordAuditor([nik, phone, full_name]), since=since)
+    assert report.findings == [], report.summary()
 """
 
 from __future__ import annotations
