@@ -11,6 +11,8 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 KAFKA_JARS := deploy/local/.kafka/libs/.complete
 DOCS_ASSETS := shared/docs-assets/node_modules/.package-lock.json
+ASYNCAPI_CLI := tools/asyncapi-cli/node_modules/.package-lock.json
+PORTAL_ASSETS := services/portal/assets-src/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 
 # $(call apt_install,PACKAGE): install a Debian package (we run as root here and in CI).
@@ -28,7 +30,7 @@ help:
 	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
 	@echo "make lint | typecheck | format | contracts | clean"
 
-install: $(KAFKA_JARS) $(DOCS_ASSETS) kustomize
+install: $(KAFKA_JARS) $(DOCS_ASSETS) $(ASYNCAPI_CLI) $(PORTAL_ASSETS) kustomize
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	@$(UV) sync --frozen --quiet
@@ -69,6 +71,21 @@ $(KUSTOMIZE):
 
 kustomize: $(KUSTOMIZE)
 
+# The AsyncAPI project's own CLI (@asyncapi/cli), from the committed lock: tests/test_asyncapi_cli.py
+# runs `asyncapi validate` over every service's asyncapi.json. Never in an image.
+$(ASYNCAPI_CLI): tools/asyncapi-cli/package.json tools/asyncapi-cli/package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(call apt_install,npm)
+	@echo "Fetching the AsyncAPI CLI (npm ci in tools/asyncapi-cli) ..."
+	@npm ci --prefix tools/asyncapi-cli --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The portal's own assets (htmx) and, for its browser tests, axe-core: from the committed lock.
+$(PORTAL_ASSETS): services/portal/assets-src/package.json services/portal/assets-src/package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(call apt_install,npm)
+	@echo "Fetching htmx and axe-core (npm ci in services/portal/assets-src) ..."
+	@npm ci --prefix services/portal/assets-src --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Debian's chromium for tests/test_docs_pages.py (Playwright drives it; it never downloads one).
 $(CHROMIUM):
 	@$(call apt_install,chromium)
@@ -103,4 +120,4 @@ bench: install
 	@$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf .local .venv .tools deploy/local/.kafka shared/docs-assets/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .local .venv .tools deploy/local/.kafka shared/docs-assets/node_modules tools/asyncapi-cli/node_modules services/portal/assets-src/node_modules .mypy_cache .ruff_cache .pytest_cache
