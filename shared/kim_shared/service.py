@@ -373,7 +373,6 @@ async def _start_consumers(broker: KafkaBroker, max_backoff_s: float = 30.0) -> 
 
 def _lag_hook(broker: KafkaBroker, metrics: ServiceMetrics) -> Callable[[], Awaitable[None]]:
     async def refresh_lag() -> None:
-        for p in await consumer_lag(broker):
-            metrics.set_consumer_lag(p.group, p.topic, p.partition, p.lag)
+        metrics.replace_consumer_lag(await consumer_lag(broker))
 
     return refresh_lag

@@ -27,13 +27,15 @@ def install_http_kit(
     constraint_messages: Mapping[str, str] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> HealthChecks:
-    """Add problem handlers, tracing and metrics middleware, /healthz, /readyz, /metrics.
+    """Add problem handlers, tracing and metrics middleware, /healthz, /readyz, /metrics
+    (every /readyz answer is also recorded in ``metrics``: ``kim_ready``).
 
     Returns the app's :class:`HealthChecks` (``health`` or a new one) for the
     lifespan to ``add`` checks to; it is also kept as ``app.state.health``, and
     ``metrics`` as ``app.state.metrics``.
     """
     checks = health if health is not None else HealthChecks()
+    checks.add_readiness_listener(metrics.observe_readiness)
     app.state.service_name = service_name
     app.state.metrics = metrics
     app.state.health = checks

@@ -57,6 +57,7 @@ class HealthChecks:
         self.default_timeout_s = default_timeout_s
         self._checks: dict[str, tuple[Check, float]] = {}
         self._informational: set[str] = set()
+        self._readiness_listeners: list[Callable[[bool], None]] = []
 
     def add(
         self,
@@ -76,6 +77,14 @@ class HealthChecks:
     def remove(self, name: str) -> None:
         self._checks.pop(name, None)
         self._informational.discard(name)
+
+    def add_readiness_listener(self, listener: Callable[[bool], None]) -> None:
+        """Call ``listener(ok)`` with every ``/readyz`` answer (e.g. for metrics)."""
+        self._readiness_listeners.append(listener)
+
+    def report_readiness(self, ok: bool) -> None:
+        for listener in self._readiness_listeners:
+            listener(ok)
 
     def is_readiness(self, name: str) -> bool:
         return name in self._checks and name not in self._informational
@@ -120,6 +129,7 @@ def health_router(checks: HealthChecks | Mapping[str, Check]) -> APIRouter:
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         ok, results = await registry.run()
+        registry.report_readiness(ok)
         return JSONResponse(
             {"status": "ok" if ok else "fail", "checks": results},
             status_code=200 if ok else 503,

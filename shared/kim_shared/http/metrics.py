@@ -14,9 +14,14 @@ Each app owns a :class:`ServiceMetrics` with its own ``CollectorRegistry``
   alerts watch during a broker outage; readiness does not (see
   :mod:`kim_shared.http.health`).
 - Consumer lag, consumer outcomes and dead letters are pushed by the messaging
-  code: ``metrics.set_consumer_lag(group, topic, partition, lag)``,
+  code: ``metrics.replace_consumer_lag(lags)`` (the partitions assigned now; a
+  partition handed to another pod stops being reported here),
   ``metrics.record_outcome(group, topic, outcome)`` and
   ``metrics.record_dead_letter(topic)`` (topic = the original topic).
+- Readiness: every ``GET /readyz`` answer sets ``kim_ready`` (1 ready, 0 not) and
+  counts a change of answer in ``kim_readiness_changes_total``, so that a pod
+  flapping between probes shows even when Prometheus scrapes less often than the
+  kubelet probes (``metrics.observe_readiness(ok)``, wired by the HTTP kit).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import asyncpg
 from fastapi import APIRouter, Request
@@ -43,6 +49,9 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kim_shared.http.outbox_stats import OutboxSnapshot, read_outbox_snapshot
+
+if TYPE_CHECKING:
+    from kim_shared.inbox.lag import PartitionLag
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +132,17 @@ class ServiceMetrics:
             ("topic",),
             registry=self.registry,
         )
+        self.ready = Gauge(
+            "kim_ready",
+            "1 when the last GET /readyz answered 200 (ready), 0 when it answered 503.",
+            registry=self.registry,
+        )
+        self.readiness_changes = Counter(
+            "kim_readiness_changes",
+            "Times GET /readyz answered differently from its previous answer.",
+            registry=self.registry,
+        )
+        self._last_ready: bool | None = None
 
     # --- updates ------------------------------------------------------------------------
 
@@ -143,8 +163,21 @@ class ServiceMetrics:
     def set_consumer_lag(self, group: str, topic: str, partition: int, lag: int) -> None:
         self.consumer_lag.labels(group, topic, str(partition)).set(lag)
 
+    def replace_consumer_lag(self, lags: Iterable[PartitionLag]) -> None:
+        """Report exactly ``lags``: series of partitions no longer assigned here go away."""
+        self.consumer_lag.clear()
+        for p in lags:
+            self.set_consumer_lag(p.group, p.topic, p.partition, p.lag)
+
     def record_dead_letter(self, topic: str, count: int = 1) -> None:
         self.dead_letters.labels(topic).inc(count)
+
+    def observe_readiness(self, ok: bool) -> None:
+        """Record one readiness answer (``kim_ready``; a change counts as a flap)."""
+        self.ready.set(1 if ok else 0)
+        if self._last_ready is not None and self._last_ready != ok:
+            self.readiness_changes.inc()
+        self._last_ready = ok
 
     # --- scrape ------------------------------------------------------------------------
 
