@@ -144,7 +144,14 @@ async def test_each_roles_main_journey(
     await sign_in(page, "operator_kabupaten", subject="op-ponorogo")
     await page.goto("/operator")
     await checks.page(page, "registri")
+    # bad input: the registry's problem is shown in plain words, the form keeps what was typed
     await page.get_by_label("Nama KIM").fill("KIM Sinar Slahung")
+    await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2999")
+    answer = await _submitted(page, "Simpan sebagai calon")
+    assert answer == 422
+    await expect(page.get_by_role("alert")).to_contain_text("35.02.01.2999")
+    await expect(page.get_by_label("Nama KIM")).to_have_value("KIM Sinar Slahung")
+    assert "Traceback" not in await page.content()
     await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2002")
     await page.get_by_role("button", name="Simpan sebagai calon").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("KIM Sinar Slahung")
@@ -183,6 +190,13 @@ async def test_each_roles_main_journey(
         await platform.http("content").get("/public/articles", params={"region": PONOROGO})
     )
     assert [a["title"] for a in published["items"]].count(title) == 1
+
+
+async def _submitted(page: Page, button: str) -> int:
+    """Click a form's button; the status of the page that answered."""
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await page.get_by_role("button", name=button).click()
+    return (await answer.value).status
 
 
 async def _whatsapp_stand_in(route: Route) -> None:
