@@ -52,6 +52,7 @@ class World:
     services: dict[str, Running]
     kim_id: str
     product_id: str
+    seller_id: str
 
     def runtime(self, name: str) -> Runtime:
         return self.services[name][1]
@@ -61,8 +62,12 @@ class World:
 
 
 @contextlib.asynccontextmanager
-async def serving_portal(keys: Path, services: dict[str, Running]) -> AsyncIterator[str]:
-    settings = PortalSettings(auth_dev_key_dir=str(keys), public_cache_s=0)
+async def serving_portal(
+    keys: Path, bootstrap: str, services: dict[str, Running]
+) -> AsyncIterator[str]:
+    settings = PortalSettings(
+        auth_dev_key_dir=str(keys), public_cache_s=0, kafka_bootstrap_servers=bootstrap
+    )
     app = create_app(settings, http_clients={name: svc[0] for name, svc in services.items()})
     port = free_port()
     server = uvicorn.Server(
@@ -109,7 +114,7 @@ async def aktif_kim(registry: httpx.AsyncClient, op: dict[str, str], name: str) 
     return str(kim["id"])
 
 
-async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> str:
+async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> tuple[str, str]:
     owner = bearer(runtime.settings, "pelaku_umkm", region=PONOROGO, sub="bu-sri")
     seller = ok(
         await market.post(
@@ -146,7 +151,7 @@ async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> str:
         return bool(got["status"] == "live")
 
     await eventually(live, within=WITHIN, what="the product's listing going live")
-    return str(product["id"])
+    return str(seller["id"]), str(product["id"])
 
 
 @contextlib.asynccontextmanager
@@ -161,6 +166,6 @@ async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[Wor
             await eventually(
                 _aktif_in(services[name][1], kim_id), within=WITHIN, what=f"the KIM in {name}"
             )
-        product_id = await live_product(*services["marketplace"])
-        async with serving_portal(keys, services) as url:
-            yield World(url, services, kim_id, product_id)
+        seller_id, product_id = await live_product(*services["marketplace"])
+        async with serving_portal(keys, bootstrap, services) as url:
+            yield World(url, services, kim_id, product_id, seller_id)

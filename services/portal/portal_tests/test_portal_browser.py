@@ -140,6 +140,20 @@ async def test_each_roles_main_journey(
     await page.goto(f"{platform.url}/")
     await sign_out(page)
 
+    # --- a seller adds a product; it goes to moderation like every listing
+    await sign_in(page, "pelaku_umkm", subject="bu-sri")
+    await page.goto(f"/usaha?penjual={platform.seller_id}")
+    await page.get_by_role("link", name="Tambah produk").click()
+    await page.get_by_label("Nama produk").fill("Jenang Mirah Ponorogo")
+    await page.get_by_label("Deskripsi").fill("Jenang ketan gula merah khas Ponorogo, manis legit.")
+    await page.get_by_label("Harga (Rp)").fill("15000")
+    await page.get_by_label("Stok").fill("30")
+    await checks.page(page, "tambah-produk")
+    await page.get_by_role("button", name="Kirim untuk ditinjau").click()
+    await expect(page.get_by_role("cell", name="Jenang Mirah Ponorogo")).to_be_visible()
+    await checks.page(page, "usaha-saya")
+    await sign_out(page)
+
     # --- a Diskominfo operator forms a KIM, adds its officers, activates it; sees coverage
     await sign_in(page, "operator_kabupaten", subject="op-ponorogo")
     await page.goto("/operator")
@@ -181,6 +195,9 @@ async def test_each_roles_main_journey(
     await checks.page(page, "cakupan")
     await page.goto("/operator/pendampingan")
     await checks.page(page, "pendampingan")
+    await page.goto("/operator/surat-mati")
+    await expect(page.get_by_text("surat mati menunggu")).to_be_visible()
+    await checks.page(page, "surat-mati")
 
     # nothing left the portal but the hand-off the reader asked for
     assert foreign
@@ -263,17 +280,24 @@ async def test_an_article_sent_offline_is_created_once_when_the_connection_retur
     assert same[0]["status"] == "diskominfo_review"  # submitted once, screened clean
 
 
+OPERATOR_PAGES = {"/operator", "/operator/cakupan", "/operator/surat-mati"}
 MATRIX = {
     # role: (region, pages it may open)
     "anggota_kim": ("35.02", {"/kerja", "/kerja/bantuan"}),
-    "pengelola_kim": ("35.02", {"/kerja", "/kerja/bantuan"}),
+    "pengelola_kim": ("35.02", {"/kerja", "/kerja/bantuan", "/usaha/produk/baru"}),
     "moderator": ("", {"/moderasi"}),
-    "operator_kabupaten": ("35.02", {"/moderasi", "/operator", "/operator/cakupan"}),
-    "admin_provinsi": ("35", {"/operator", "/operator/cakupan"}),
+    "operator_kabupaten": ("35.02", {"/moderasi"} | OPERATOR_PAGES),
+    "admin_provinsi": ("35", OPERATOR_PAGES),
     "pendamping": ("", set()),
-    "pelaku_umkm": ("35.02", set()),
+    "pelaku_umkm": ("35.02", {"/usaha/produk/baru"}),
 }
-ROLE_PAGES = ("/kerja", "/kerja/bantuan", "/moderasi", "/operator", "/operator/cakupan")
+ROLE_PAGES = (
+    "/kerja",
+    "/kerja/bantuan",
+    "/usaha/produk/baru",
+    "/moderasi",
+    *sorted(OPERATOR_PAGES),
+)
 
 
 @pytest.mark.parametrize("role", sorted(MATRIX))
@@ -295,3 +319,28 @@ async def test_role_page_matrix_in_the_browser(
         answer = await page.goto(path)
         assert answer is not None
         assert answer.status == 200, (role, path)
+
+
+async def test_a_product_typed_offline_is_sent_once_when_the_connection_returns(
+    context: BrowserContext, platform: World
+) -> None:
+    page = await context.new_page()
+    await sign_in(page, "pelaku_umkm", subject="bu-sri")
+    await page.goto(f"/usaha/produk/baru?penjual={platform.seller_id}")
+    name = f"Keripik Singkong {uuid.uuid4().hex[:6]}"
+    await page.get_by_label("Nama produk").fill(name)
+    await page.get_by_label("Deskripsi").fill("Keripik singkong pedas manis, renyah dan gurih.")
+    await page.get_by_label("Harga (Rp)").fill("12000")
+    await page.get_by_label("Stok").fill("15")
+    await context.set_offline(True)
+    await page.get_by_role("button", name="Kirim untuk ditinjau").click()
+    await page.get_by_role("button", name="Kirim untuk ditinjau").click()  # impatient twice
+    await expect(page.locator("[data-offline-status]")).to_contain_text("Koneksi terputus")
+    await context.set_offline(False)
+    await expect(page).to_have_url(re.compile(r"/usaha\?penjual="), timeout=20_000)
+    await expect(page.get_by_role("cell", name=name)).to_be_visible()
+
+    market_http, market = platform.services["marketplace"]
+    owner = bearer(market.settings, "pelaku_umkm", region=PONOROGO, sub="bu-sri")
+    listed = ok(await market_http.get(f"/sellers/{platform.seller_id}/products", headers=owner))
+    assert [p["name"] for p in listed].count(name) == 1

@@ -25,3 +25,21 @@ class MarketplaceClient:
             json={"kind": "whatsapp"},
             headers={"Idempotency-Key": key},
         )
+
+    async def add_product(self, seller_id: str, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST",
+            f"/sellers/{seller_id}/products",
+            token=token,
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
+
+    async def products_of(self, seller_id: str, token: str) -> JSON:
+        return await self.api.get(f"/sellers/{seller_id}/products", token=token)
+
+    async def my_product(self, product_id: str, token: str) -> JSON:
+        return await self.api.get(f"/products/{product_id}", token=token)
+
+    async def submit(self, product_id: str, token: str) -> JSON:
+        return await self.api.send("POST", f"/products/{product_id}/submit", token=token)

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kim_portal.charts import coverage_chart
 from kim_portal.clients.base import ApiProblem
+from kim_portal.deadletters import overview
 from kim_portal.deps import Apis, Settings
 from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
@@ -266,3 +267,11 @@ async def mentoring(
         "operator/mentoring.html",
         {"experts": experts, "trainings": trainings, "scope": scope},
     )
+
+
+@router.get("/surat-mati")
+async def dead_letters(request: Request, settings: Settings, user: Operator) -> Response:
+    found = await overview(
+        settings.kafka_bootstrap_servers, timeout_s=settings.dead_letters_timeout_s
+    )
+    return render(request, "operator/dead_letters.html", {"overview": found})

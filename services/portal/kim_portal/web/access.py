@@ -14,6 +14,7 @@ from kim_portal.web.session import User, current_token, current_user
 MEMBERS = frozenset({"anggota_kim", "pengelola_kim"})
 MODERATION = frozenset({"moderator", "operator_kabupaten"})
 OPERATORS = frozenset({"operator_kabupaten", "admin_provinsi"})
+SELLERS = frozenset({"pelaku_umkm", "pengelola_kim"})
 
 
 async def signed_in(request: Request) -> User:
@@ -46,4 +47,5 @@ SignedIn = Annotated[User, Depends(signed_in)]
 Member = Annotated[User, Depends(role_in(MEMBERS))]
 Moderation = Annotated[User, Depends(role_in(MODERATION))]
 Operator = Annotated[User, Depends(role_in(OPERATORS))]
+Seller = Annotated[User, Depends(role_in(SELLERS))]
 Token = Annotated[str, Depends(token)]

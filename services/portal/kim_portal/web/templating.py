@@ -55,6 +55,8 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
         return links
     if user.has(frozenset({"anggota_kim", "pengelola_kim"})):
         links.append(("/kerja", "Ruang kerja"))
+    if user.has(frozenset({"pelaku_umkm"})):
+        links.append(("/usaha", "Usaha saya"))
     if user.has(frozenset({"moderator", "operator_kabupaten"})):
         links.append(("/moderasi", "Moderasi"))
     if user.has(frozenset({"operator_kabupaten", "admin_provinsi"})):
