@@ -22,7 +22,16 @@ from kim_portal.clients.marketplace import MarketplaceClient
 from kim_portal.clients.mentoring import MentoringClient
 from kim_portal.clients.registry import RegistryClient
 from kim_portal.deps import Services
-from kim_portal.routes import health, member, moderation, operator, public, seller, signin
+from kim_portal.routes import (
+    evaluation,
+    health,
+    member,
+    moderation,
+    operator,
+    public,
+    seller,
+    signin,
+)
 from kim_portal.settings import PortalSettings
 from kim_portal.signin.oidc import create_oauth
 from kim_portal.web.errors import install_error_pages
@@ -105,6 +114,7 @@ def create_app(
         seller.router,
         moderation.router,
         operator.router,
+        evaluation.router,
     ):
         app.include_router(router)
     return app

@@ -179,7 +179,8 @@ async def test_each_roles_main_journey(
         await page.get_by_label("Jabatan").select_option(position)
         await page.get_by_role("button", name="Tambah").click()
         await expect(page.get_by_role("cell", name=full_name)).to_be_visible()
-    await expect(page.get_by_role("cell", name="3502014408920005")).to_be_visible()
+    await expect(page.get_by_role("cell", name="3502********0005")).to_be_visible()
+    assert "3502014408920005" not in await page.content()  # never shown whole
     await page.get_by_label("Status baru").select_option("aktif")
     await page.get_by_label("Alasan").select_option("memenuhi_syarat")
     await page.get_by_role("button", name="Simpan status").click()
@@ -193,6 +194,26 @@ async def test_each_roles_main_journey(
     await page.get_by_role("button", name="Simpan target").click()
     await expect(page.locator("svg.chart line.target")).to_have_count(21)
     await checks.page(page, "cakupan")
+    await page.goto("/operator/evaluasi")
+    await page.get_by_label("Nama periode").fill("Lomba KIM 2026")
+    await page.get_by_label("Mulai").fill("2026-01-01")
+    await page.get_by_label("Selesai").fill("2026-12-31")
+    await page.get_by_role("button", name="Buat periode").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Lomba KIM 2026")
+    await page.get_by_role("link", name="Nilai KIM Tugu Media").click()
+    scores = page.get_by_label("Nilai 0-100")
+    assert await scores.count() >= 1
+    await scores.first.fill("101")
+    assert await _submitted(page, "Simpan nilai") == 422
+    await expect(page.get_by_role("alert")).to_contain_text("between 0 and 100")
+    for i in range(await scores.count()):
+        await scores.nth(i).fill("80")
+    await checks.page(page, "nilai-juri")
+    await page.get_by_role("button", name="Simpan nilai").click()
+    await expect(page.get_by_role("status")).to_have_text("Nilai tersimpan.")
+    await expect(scores.first).to_have_value("80.0")  # read back from the registry
+    await page.get_by_role("link", name="Kembali ke periode").click()
+    await checks.page(page, "periode-evaluasi")
     await page.goto("/operator/pendampingan")
     await checks.page(page, "pendampingan")
     await page.goto("/operator/surat-mati")

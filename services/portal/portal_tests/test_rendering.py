@@ -8,7 +8,7 @@ import httpx
 from kim_portal.charts import BAR_WIDTH, LABEL_WIDTH, coverage_chart
 from kim_portal.clients.base import problem_from
 from kim_portal.highlight import Piece, pieces
-from kim_portal.web.templating import tanggal
+from kim_portal.web.templating import masked_nik, tanggal
 
 NIK = "3502011201900001"
 
@@ -83,3 +83,8 @@ def test_a_problem_answer_keeps_its_message_and_fields() -> None:
     assert [(i.field, i.message) for i in problem.issues] == [("nik", "NIK must have 16 digits")]
     bare = problem_from(httpx.Response(502, text="<html>bad gateway</html>"), "content")
     assert (bare.status, bare.message) == (502, "Bad Gateway")
+
+
+def test_a_nik_is_shown_masked() -> None:
+    assert masked_nik("3502014408920005") == "3502********0005"
+    assert masked_nik("3502********0005", True) == "3502********0005"

@@ -68,3 +68,27 @@ class RegistryClient:
 
     async def period_results(self, period_id: str, token: str) -> JSON:
         return await self.api.get(f"/evaluation-periods/{period_id}/results", token=token)
+
+    async def create_period(self, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST", "/evaluation-periods", token=token, json=body, headers={"Idempotency-Key": key}
+        )
+
+    async def period(self, period_id: str, token: str) -> JSON:
+        return await self.api.get(f"/evaluation-periods/{period_id}", token=token)
+
+    async def scores(self, period_id: str, kim_id: str, token: str) -> JSON:
+        return await self.api.get(
+            f"/evaluation-periods/{period_id}/kim/{kim_id}/scores", token=token
+        )
+
+    async def put_scores(
+        self, period_id: str, kim_id: str, body: dict[str, Any], token: str, etag: str
+    ) -> JSON:
+        return await self.api.send(
+            "PUT",
+            f"/evaluation-periods/{period_id}/kim/{kim_id}/scores",
+            token=token,
+            json=body,
+            headers={"If-Match": etag},
+        )

@@ -245,15 +245,6 @@ async def create_target(
     return RedirectResponse("/operator/cakupan", status_code=303)
 
 
-@router.get("/evaluasi")
-async def evaluations(
-    request: Request, apis: Apis, settings: Settings, user: Operator, token: Token
-) -> Response:
-    scope = _scope(user, settings)
-    periods = await apis.registry.evaluation_periods(token, scope)
-    return render(request, "operator/evaluations.html", {"periods": periods, "scope": scope})
-
-
 @router.get("/pendampingan")
 async def mentoring(
     request: Request, apis: Apis, settings: Settings, user: Operator, token: Token

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from lokal.samaran import partial_mask
 from starlette.responses import Response
 
 from kim_portal.web.session import ROLE_LABELS, User, csrf_token, current_user
@@ -47,6 +48,14 @@ def tanggal(value: str | None, with_time: bool = False) -> str:
     return f"{text} {moment:%H.%M} WIB" if with_time else text
 
 
+def masked_nik(value: str, masked: bool = False) -> str:
+    """A NIK as pages show it: ``3502********0005`` (the registry may have masked it)."""
+    if masked or not value.isdigit():
+        return value
+    shown: str = partial_mask("NIK", value)
+    return shown
+
+
 def navigation(user: User | None) -> list[tuple[str, str]]:
     """(path, label) of the areas the user's roles may open."""
     links = [("/", "Beranda"), ("/kim", "Direktori KIM"), ("/produk", "Produk UMKM")]
@@ -67,6 +76,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
 def create_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["tanggal"] = tanggal
+    templates.env.filters["nik"] = masked_nik
     templates.env.globals["role_labels"] = ROLE_LABELS
     return templates
 
