@@ -154,6 +154,30 @@ async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> tuple[str
     return str(seller["id"]), str(product["id"])
 
 
+async def scheduled_training(mentoring: httpx.AsyncClient, runtime: Runtime) -> str:
+    """Tuesday and Wednesday 9-10 February 2027: working days."""
+    op = bearer(runtime.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
+    training = ok(
+        await mentoring.post(
+            "/trainings",
+            json={
+                "title": "Diklat Jurnalistik Dasar KIM Ponorogo",
+                "skill": "jurnalistik",
+                "level": "dasar",
+                "kabupaten_code": PONOROGO,
+                "venue": "Aula Diskominfo Ponorogo",
+                "starts_on": "2027-02-09",
+                "ends_on": "2027-02-10",
+                "capacity": 20,
+                "waitlist": True,
+                "audience": "KIM baru",
+            },
+            headers=op,
+        )
+    )
+    return str(training["id"])
+
+
 @contextlib.asynccontextmanager
 async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[World]:
     names = ("registry", "content", "marketplace", "mentoring")
@@ -162,10 +186,11 @@ async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[Wor
         await import_regions(registry.pool, PONOROGO, registry.source)
         op = bearer(registry.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
         kim_id = await aktif_kim(registry_http, op, "KIM Tugu Media")
-        for name in ("content", "marketplace"):
+        for name in ("content", "marketplace", "mentoring"):
             await eventually(
                 _aktif_in(services[name][1], kim_id), within=WITHIN, what=f"the KIM in {name}"
             )
         seller_id, product_id = await live_product(*services["marketplace"])
+        await scheduled_training(*services["mentoring"])
         async with serving_portal(keys, bootstrap, services) as url:
             yield World(url, services, kim_id, product_id, seller_id)
