@@ -96,7 +96,7 @@ def create_app(
         session_cookie=SESSION_COOKIE,
         max_age=config.session_max_age_s,
         same_site="lax",
-        https_only=config.secure_cookies,
+        https_only=config.secure_cookies or config.environment == "production",
     )
     app.add_middleware(SecurityHeaders)
     install_error_pages(app)

@@ -41,6 +41,7 @@ class PortalSettings(BaseSettings):
     session_secret: SecretStr = SecretStr(DEV_SECRET)
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (always in production)."""
 
     default_kabupaten: str = "35.02"
     """The kabupaten whose home page ``/`` shows (Ponorogo)."""

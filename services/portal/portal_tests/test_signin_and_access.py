@@ -79,6 +79,7 @@ async def test_production_portal_has_no_dev_sign_in(tmp_path: Path) -> None:
     )
     async with portal(settings) as client:
         page = await client.get("/masuk")
+        assert "secure" in page.headers["set-cookie"].lower()  # HTTPS only in production
         assert "Masuk untuk pengembangan" not in page.text
         assert 'href="/masuk/oidc' in page.text
         answer = await dev_sign_in(client, "operator_kabupaten")
@@ -144,3 +145,15 @@ async def test_a_service_that_cannot_be_reached_is_a_plain_503_page(tmp_path: Pa
         assert answer.status_code == 503
         assert "Layanan marketplace tidak dapat dihubungi" in answer.text
         assert "Traceback" not in answer.text
+
+
+async def test_unknown_pages_and_malformed_ids_are_a_404_page(tmp_path: Path) -> None:
+    async with portal(settings_for(tmp_path)) as client:
+        for path in ("/tidak-ada", "/berita/bukan-id", "/produk/123", "/kabupaten/35"):
+            answer = await client.get(path)
+            assert answer.status_code == 404, path
+            assert "Halaman tidak ditemukan" in answer.text
+            assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+        forged = await client.get("/sertifikat", params={"kode": "../../etc/passwd"})
+        assert forged.status_code == 404
+        assert "tidak ditemukan" in forged.text
