@@ -62,14 +62,10 @@ class World:
 
 
 @contextlib.asynccontextmanager
-async def serving_portal(
-    keys: Path, bootstrap: str, services: dict[str, Running]
-) -> AsyncIterator[str]:
-    settings = PortalSettings(
-        auth_dev_key_dir=str(keys), public_cache_s=0, kafka_bootstrap_servers=bootstrap
-    )
-    app = create_app(settings, http_clients={name: svc[0] for name, svc in services.items()})
-    port = free_port()
+async def serving(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
+    """``app`` served by uvicorn in this event loop (on a free local port unless ``port``
+    is given); its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -83,6 +79,18 @@ async def serving_portal(
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def serving_portal(
+    keys: Path, bootstrap: str, services: dict[str, Running]
+) -> AsyncIterator[str]:
+    settings = PortalSettings(
+        auth_dev_key_dir=str(keys), public_cache_s=0, kafka_bootstrap_servers=bootstrap
+    )
+    app = create_app(settings, http_clients={name: svc[0] for name, svc in services.items()})
+    async with serving(app) as url:
+        yield url
 
 
 def _aktif_in(runtime: Runtime, kim_id: str) -> Callable[[], Awaitable[bool]]:

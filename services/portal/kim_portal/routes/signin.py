@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from authlib.integrations.base_client import OAuthError
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -11,9 +12,10 @@ from kim_portal.deps import Settings
 from kim_portal.signin.dev import DevSignInRefused, dev_user, mint_dev
 from kim_portal.signin.oidc import PROVIDER, user_from_tokens
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import Forbidden
+from kim_portal.web.errors import Forbidden, SignInFailed
 from kim_portal.web.session import ROLE_LABELS, sign_in, sign_out
 from kim_portal.web.templating import render
+from kim_shared.auth.errors import Unauthorized
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -108,9 +110,12 @@ async def oidc_callback(request: Request, settings: Settings) -> Response:
     if oauth is None:
         raise Forbidden()
     client: Any = oauth.create_client(PROVIDER)
-    tokens = await client.authorize_access_token(request)
     target = _safe_next(request.session.get("next"))
-    user, access = await user_from_tokens(oauth, settings, tokens)
+    try:
+        tokens = await client.authorize_access_token(request)
+        user, access = await user_from_tokens(oauth, settings, tokens)
+    except (OAuthError, Unauthorized) as exc:
+        raise SignInFailed() from exc
     sign_in(request, user, access)
     return RedirectResponse(target, status_code=303)
 

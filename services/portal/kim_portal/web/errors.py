@@ -53,6 +53,11 @@ class SignInRequired(PortalError):
     message = "Silakan masuk terlebih dahulu."
 
 
+class SignInFailed(PortalError):
+    status = 400
+    message = "Masuk gagal: jawaban layanan SSO tidak dapat diterima. Silakan coba masuk lagi."
+
+
 class NotFound(PortalError):
     status = 404
     message = "Halaman yang Anda cari tidak ada."
