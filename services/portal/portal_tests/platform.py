@@ -20,7 +20,6 @@ import uvicorn
 from kim_devstack.testing import Running, bearer, eventually, running_services
 from kim_portal.main import create_app
 from kim_portal.settings import PortalSettings
-from kim_registry.regions.importer import import_regions
 from kim_shared.projections.kim import get_kim
 from kim_shared.service import Runtime
 
@@ -191,8 +190,9 @@ async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[Wor
     names = ("registry", "content", "marketplace", "mentoring")
     async with running_services(pg_server, bootstrap, keys, *names) as services:
         registry_http, registry = services["registry"]
-        await import_regions(registry.pool, PONOROGO, registry.source)
         op = bearer(registry.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
+        # through the registry's API: the portal's tests import no service's package
+        ok(await registry_http.post("/regions/imports", json={"scope": PONOROGO}, headers=op))
         kim_id = await aktif_kim(registry_http, op, "KIM Tugu Media")
         for name in ("content", "marketplace", "mentoring"):
             await eventually(
