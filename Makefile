@@ -1,7 +1,8 @@
 # KIM Platform — the two commands: `make run` and `make test`.
 # Everything else they need is installed here: uv (from PyPI), the Python
 # dependencies (uv.lock), the Kafka jars (Maven Central, via deploy/local/pom.xml),
-# the AsyncAPI viewer the services serve at /asyncapi (npm, shared/docs-assets/package-lock.json)
+# the AsyncAPI viewer the services serve at /asyncapi (npm, shared/docs-assets/package-lock.json),
+# kustomize for the manifest tests (built with Go into .tools/)
 # and, for `make test`, Debian's chromium (the browser check of /docs and /asyncapi).
 
 SHELL := /bin/bash
@@ -18,15 +19,16 @@ apt_install = { echo "Installing $(1) from Debian ..."; \
 		echo "$(1) is required: apt-get install $(1) (as root)"; exit 1; fi; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
 
-.PHONY: help install run test lint typecheck format contracts bench clean
+.PHONY: help install run demo test lint typecheck format contracts bench clean kustomize
 
 help:
 	@echo "make run    - install, start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
+	@echo "make demo   - the whole journey, step by step, against a running make run"
 	@echo "make test   - install, start the test stack, run lint, type checks and the whole suite"
 	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
 	@echo "make lint | typecheck | format | contracts | clean"
 
-install: $(KAFKA_JARS) $(DOCS_ASSETS)
+install: $(KAFKA_JARS) $(DOCS_ASSETS) kustomize
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	@$(UV) sync --frozen --quiet
@@ -46,12 +48,37 @@ $(DOCS_ASSETS): shared/docs-assets/package.json shared/docs-assets/package-lock.
 	@npm ci --prefix shared/docs-assets --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# ------------------------------------------------------------------ kustomize
+# The real kustomize renders deploy/k8s for tests/deploy. Built with the machine's Go
+# into .tools/ (ignored, like the Kafka jars); GOPATH, GOCACHE and GOMODCACHE live
+# there too, so a clean clone needs nothing outside the repository but Go itself.
+# Pinned: a new version is a reviewed change (its rendering is what the tests check).
+KUSTOMIZE_VERSION := v5.7.1
+TOOLS := $(CURDIR)/.tools
+KUSTOMIZE := .tools/bin/kustomize-$(KUSTOMIZE_VERSION)
+
+$(KUSTOMIZE):
+	@command -v go >/dev/null 2>&1 || $(call apt_install,golang-go)
+	@echo "Building kustomize $(KUSTOMIZE_VERSION) with Go into .tools/ ..."
+	@mkdir -p $(TOOLS)/bin
+	@GOBIN=$(TOOLS)/gobin GOPATH=$(TOOLS)/go GOCACHE=$(TOOLS)/go-cache GOMODCACHE=$(TOOLS)/go-mod \
+		GOFLAGS=-modcacherw GOTOOLCHAIN=local \
+		go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@mv $(TOOLS)/gobin/kustomize $@
+	@ln -sf kustomize-$(KUSTOMIZE_VERSION) $(TOOLS)/bin/kustomize
+
+kustomize: $(KUSTOMIZE)
+
 # Debian's chromium for tests/test_docs_pages.py (Playwright drives it; it never downloads one).
 $(CHROMIUM):
 	@$(call apt_install,chromium)
 
 run: install
 	@$(UV) run --frozen kim up
+
+# The journey of every role through the public APIs, against a running `make run`.
+demo: install
+	@$(UV) run --frozen kim demo
 
 lint: install
 	@$(UV) run --frozen ruff check .
@@ -76,4 +103,4 @@ bench: install
 	@$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf .local .venv deploy/local/.kafka shared/docs-assets/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .local .venv .tools deploy/local/.kafka shared/docs-assets/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from kim_shared.events.topics import CATALOGUE, TopicSpec, declared_topics
 
-STRIMZI_API_VERSION = "kafka.strimzi.io/v1beta2"
+STRIMZI_API_VERSION = "kafka.strimzi.io/v1"  # Strimzi 1.0+ serves only v1
 DEFAULT_CLUSTER = "kim-kafka"
 DEFAULT_REPLICAS = 3
 EXAMPLE_AGENCY_USER = "agency-example"

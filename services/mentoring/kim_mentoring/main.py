@@ -12,6 +12,8 @@ from fastapi import FastAPI
 import kim_mentoring
 from kim_mentoring.certificates.api import router as certificates_router
 from kim_mentoring.experts.api import router as experts_router
+from kim_mentoring.proactive.api import router as proactive_router
+from kim_mentoring.proactive.consumers import CONSUMERS as PROACTIVE_CONSUMERS
 from kim_mentoring.requests.api import router as requests_router
 from kim_mentoring.scheduling.api import router as scheduling_router
 from kim_mentoring.settings import MentoringSettings
@@ -33,8 +35,10 @@ SPEC = ServiceSpec(
         scheduling_router,
         trainings_router,
         certificates_router,
+        proactive_router,
     ),
     publishes=(HelpRequestResolved, TrainingAttended, *MENTORING_EVENTS, *TRAINING_EVENTS),
+    consumers=PROACTIVE_CONSUMERS,
     projections=(REGIONS, KIM),
 )
 

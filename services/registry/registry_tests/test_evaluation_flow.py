@@ -348,3 +348,45 @@ async def test_other_tenants_get_404(
     pengelola = auth("pengelola_kim", region="35.02", kim_ids=(kim,))
     assert (await http.get(f"/evaluation-periods/{pid}", headers=pengelola)).status_code == 403
     assert (await http.get(f"/evaluation-periods/{pid}")).status_code == 401
+
+
+async def test_a_running_period_closes_early_only_when_asked(
+    http: httpx.AsyncClient, runtime: Runtime, auth: Auth, setup: dict[str, str]
+) -> None:
+    operator = auth("operator_kabupaten", region="35.02", sub="op-ponorogo")
+    running = await create_period(http, operator, ends_on=(TODAY + timedelta(days=30)).isoformat())
+    pid = running.json()["id"]
+    refused = await http.post(f"/evaluation-periods/{pid}/finalize", headers=operator)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/period-not-ended")
+    assert "close_early" in refused.json()["detail"]
+
+    done = await http.post(
+        f"/evaluation-periods/{pid}/finalize", params={"close_early": "true"}, headers=operator
+    )
+    assert done.status_code == 200, done.text
+    outcome = done.json()
+    assert outcome["period"]["ends_on"] == TODAY.isoformat()  # shortened to the closing day
+    first = next(r for r in outcome["results"] if r["kim_id"] == setup["a"])
+    assert first["metrics"]["article_published"] == 17  # today's five count as well
+    row = await runtime.pool.fetchrow(
+        "SELECT payload FROM outbox WHERE event_type = $1 AND key = $2 ORDER BY id DESC LIMIT 1",
+        EVALUATED,
+        setup["a"],
+    )
+    assert row is not None
+    assert json.loads(row["payload"])["data"]["period_ends_on"] == TODAY.isoformat()
+
+    future = await create_period(
+        http,
+        operator,
+        starts_on=(TODAY + timedelta(days=1)).isoformat(),
+        ends_on=(TODAY + timedelta(days=30)).isoformat(),
+    )
+    r = await http.post(
+        f"/evaluation-periods/{future.json()['id']}/finalize",
+        params={"close_early": "true"},
+        headers=operator,
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["type"].endswith("/period-not-started")

@@ -25,10 +25,15 @@ def new_code() -> str:
 
 
 async def issuer_of(conn: Connection, kabupaten_code: str) -> str:
-    """The issuing office: the Diskominfo of the training's kabupaten."""
+    """The issuing office: the Diskominfo of the training's kabupaten or kota. Kemendagri
+    names carry their kind ("Kabupaten Ponorogo", "Kota Madiun"); a bare name gets it."""
     found = await region(conn, kabupaten_code)
-    name = found.name if found is not None else kabupaten_code
-    return f"Dinas Komunikasi dan Informatika Kabupaten {name}"
+    if found is None:
+        return f"Dinas Komunikasi dan Informatika {kabupaten_code}"
+    name = found.name
+    if name.split(" ", 1)[0] not in ("Kabupaten", "Kota"):
+        name = f"{'Kota' if found.type == 'kota' else 'Kabupaten'} {name}"
+    return f"Dinas Komunikasi dan Informatika {name}"
 
 
 async def issue(

@@ -7,6 +7,7 @@ opened the request or the expert's login.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -21,7 +22,15 @@ from kim_shared.auth import Principal
 from kim_shared.db import Connection
 from kim_shared.errors import Invalid, NotFound
 from kim_shared.events.types.activity import HelpRequestResolved
-from kim_shared.events.types.mentoring import HelpRequestAssigned, HelpRequestOpened
+from kim_shared.events.types.mentoring import (
+    HelpMode,
+    HelpRequestAssigned,
+    HelpRequestOpened,
+    Origin,
+    ProactiveRule,
+    Skill,
+    Urgency,
+)
 from kim_shared.outbox import EventSource
 
 
@@ -61,18 +70,57 @@ async def open_request(
     """A current officer or member of an aktif KIM opens a request; it goes at once to the
     best expert with room this week, or stays ``requested``."""
     kim = await access.kim_served(conn, principal, body.kim_id)
+    return await submit(
+        conn,
+        source,
+        Submission(
+            kim_id=kim.kim_id,
+            kabupaten_code=kim.kabupaten_code,
+            skill=body.skill,
+            description=body.description,
+            mode=body.mode,
+            urgency=body.urgency,
+            opened_by=principal.subject,
+        ),
+        now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A help request to open, from a KIM member or from a proactive rule (``rule``)."""
+
+    kim_id: UUID
+    kabupaten_code: str
+    skill: Skill
+    description: str
+    mode: HelpMode
+    urgency: Urgency
+    opened_by: str
+    rule: ProactiveRule | None = None
+
+
+async def submit(
+    conn: Connection, source: EventSource, request: Submission, now: datetime
+) -> HelpRequestRow:
+    """Open a request (access already checked): store it, stage ``HelpRequestOpened`` and
+    assign it at once to the best expert with room this week, or leave it ``requested``.
+    Member and system requests take this same path."""
+    origin: Origin = "member" if request.rule is None else "system"
     row = await repo.insert(
         conn,
         request_id=uuid.uuid4(),
-        kim_id=kim.kim_id,
-        kabupaten_code=kim.kabupaten_code,
-        skill=body.skill,
-        description=body.description,
-        mode=body.mode,
-        urgency=body.urgency,
-        opened_by=principal.subject,
+        kim_id=request.kim_id,
+        kabupaten_code=request.kabupaten_code,
+        skill=request.skill,
+        description=request.description,
+        mode=request.mode,
+        urgency=request.urgency,
+        opened_by=request.opened_by,
         opened_at=now,
-        sla_due_at=sla_due(now, body.urgency),
+        sla_due_at=sla_due(now, request.urgency),
+        origin=origin,
+        rule=request.rule,
     )
     await outbox.add(
         conn,
@@ -85,6 +133,8 @@ async def open_request(
             urgency=row.urgency,
             sla_due_at=row.sla_due_at,
             opened_at=now,
+            origin=row.origin,
+            rule=row.rule,
         ),
         source,
         kabupaten=row.kabupaten_code,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from kim_mentoring.requests.domain import Status
 from kim_shared.db import Connection, from_record
-from kim_shared.events.types.mentoring import HelpMode, Skill, Urgency
+from kim_shared.events.types.mentoring import HelpMode, Origin, ProactiveRule, Skill, Urgency
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +31,21 @@ class HelpRequestRow:
     rating: int | None
     closed_at: datetime | None
     version: int
+    origin: Origin
+    rule: ProactiveRule | None
 
 
 _COLUMNS: Final = (
     "id, kim_id, kabupaten_code, skill, description, mode, urgency, status, expert_subject,"
-    " opened_by, opened_at, sla_due_at, assigned_at, outcome, rating, closed_at, version"
+    " opened_by, opened_at, sla_due_at, assigned_at, outcome, rating, closed_at, version,"
+    " origin, rule"
 )
 _GET: Final = f"SELECT {_COLUMNS} FROM help_requests WHERE id = $1"
 _LOCK: Final = _GET + " FOR UPDATE"
 _INSERT: Final = (
     "INSERT INTO help_requests (id, kim_id, kabupaten_code, skill, description, mode, urgency,"
-    " status, opened_by, opened_at, sla_due_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', $8, $9, $10)"
+    " status, opened_by, opened_at, sla_due_at, origin, rule)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', $8, $9, $10, $11, $12)"
     f" RETURNING {_COLUMNS}"
 )
 # Candidates are locked in a fixed order so that concurrent assignments count each other.
@@ -101,6 +104,8 @@ async def insert(
     opened_by: str,
     opened_at: datetime,
     sla_due_at: datetime,
+    origin: Origin = "member",
+    rule: ProactiveRule | None = None,
 ) -> HelpRequestRow:
     r = await conn.fetchrow(
         _INSERT,
@@ -114,6 +119,8 @@ async def insert(
         opened_by,
         opened_at,
         sla_due_at,
+        origin,
+        rule,
     )
     assert r is not None
     return from_record(HelpRequestRow, r)

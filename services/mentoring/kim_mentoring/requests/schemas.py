@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from kim_mentoring.requests.domain import Status
-from kim_shared.events.types.mentoring import HelpMode, Skill, Urgency
+from kim_shared.events.types.mentoring import HelpMode, Origin, ProactiveRule, Skill, Urgency
 from kim_shared.text import Text
 
 
@@ -51,3 +51,10 @@ class HelpRequestView(BaseModel):
     rating: int | None
     closed_at: datetime | None
     version: int
+    origin: Origin = Field(
+        default="member",
+        description="member: opened by the KIM; system: opened by a proactive rule.",
+    )
+    rule: ProactiveRule | None = Field(
+        default=None, description="The proactive rule that opened it (system requests)."
+    )

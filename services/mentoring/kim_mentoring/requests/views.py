@@ -24,4 +24,6 @@ def request_view(row: HelpRequestRow) -> HelpRequestView:
         rating=row.rating,
         closed_at=row.closed_at,
         version=row.version,
+        origin=row.origin,
+        rule=row.rule,
     )

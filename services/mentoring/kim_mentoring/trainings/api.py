@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from kim_mentoring.trainings import handlers
+from kim_mentoring.trainings import handlers, queries
 from kim_mentoring.trainings import repository as repo
 from kim_mentoring.trainings.domain import Skill
 from kim_mentoring.trainings.schemas import (
@@ -17,12 +17,14 @@ from kim_mentoring.trainings.schemas import (
     NewTraining,
     RecordAttendance,
     Register,
+    RegistrationPage,
     RegistrationView,
     TrainingView,
 )
 from kim_mentoring.trainings.views import registration_view, training_view
 from kim_shared.auth import CurrentPrincipal, Principal, require_roles
 from kim_shared.auth.principal import ANGGOTA_KIM, OPERATOR_KABUPATEN, PENGELOLA_KIM
+from kim_shared.clock import today
 from kim_shared.http.command import command
 from kim_shared.http.idempotency import IdempotencyKey
 from kim_shared.service import Pool, Source
@@ -31,6 +33,11 @@ router = APIRouter(tags=["trainings"])
 
 Operator = Annotated[Principal, Depends(require_roles(OPERATOR_KABUPATEN))]
 Member = Annotated[Principal, Depends(require_roles(PENGELOLA_KIM, ANGGOTA_KIM))]
+KimStaff = Annotated[Principal, Depends(require_roles(OPERATOR_KABUPATEN, PENGELOLA_KIM))]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[
+    str | None, Query(max_length=500, description="`next_cursor` of the previous page.")
+]
 
 
 def _now() -> datetime:
@@ -180,3 +187,29 @@ async def attendance(
             now=_now(),
         )
         return [await registration_view(conn, r) for r in regs]
+
+
+@router.get(
+    "/my/registrations",
+    response_model=RegistrationPage,
+    summary="The caller's own registrations, newest first, with attendance and certificates",
+)
+async def my_registrations(
+    principal: CurrentPrincipal, pool: Pool, limit: Limit = 50, cursor: Cursor = None
+) -> RegistrationPage:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        return await queries.of_person(conn, principal.subject, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/kim/{kim_id:uuid}/registrations",
+    response_model=RegistrationPage,
+    summary="A KIM's registrations for trainings, newest first",
+)
+async def kim_registrations(
+    kim_id: UUID, principal: KimStaff, pool: Pool, limit: Limit = 50, cursor: Cursor = None
+) -> RegistrationPage:
+    """The KIM's current officers and the operators of its kabupaten; anyone else 404."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await queries.ensure_sees_kim(conn, principal, kim_id, today())
+        return await queries.of_kim(conn, kim_id, cursor=cursor, limit=limit)

@@ -99,6 +99,7 @@ async def schedule(
             audience=body.audience,
             prerequisites=body.prerequisites,
             required_days=body.required_days or days,
+            onboarding=body.onboarding,
             created_by=principal.subject,
             created_at=now,
         ),

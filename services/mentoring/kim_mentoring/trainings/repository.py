@@ -28,6 +28,7 @@ class TrainingRow:
     audience: str
     prerequisites: str | None
     required_days: int
+    onboarding: bool
     status: TrainingStatus
     confirmed: int
     state_sequence: int
@@ -54,7 +55,8 @@ class RegistrationRow:
 
 _COLUMNS: Final = (
     "id, title, skill, level, kabupaten_code, venue, online_url, starts_on, ends_on, capacity,"
-    " waitlist, audience, prerequisites, required_days, status, confirmed, state_sequence,"
+    " waitlist, audience, prerequisites, required_days, onboarding, status, confirmed,"
+    " state_sequence,"
     " created_by, created_at, updated_at"
 )
 _REG_COLUMNS: Final = (
@@ -72,9 +74,19 @@ _LIST: Final = (
 _INSERT: Final = (
     "INSERT INTO trainings (id, title, skill, level, kabupaten_code, venue, online_url,"
     " starts_on, ends_on, capacity, waitlist, audience, prerequisites, required_days,"
-    " created_by, created_at, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
+    " onboarding, created_by, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)"
     f" RETURNING {_COLUMNS}"
+)
+# The next scheduled training of a kabupaten starting after a day: an onboarding one, or one
+# of a skill (what a proactive rule invites a KIM to or suggests).
+_NEXT_ONBOARDING: Final = (
+    f"SELECT {_COLUMNS} FROM trainings WHERE onboarding AND status = 'scheduled'"
+    " AND kabupaten_code = $1 AND starts_on > $2 ORDER BY starts_on, id LIMIT 1"
+)
+_NEXT_OF_SKILL: Final = (
+    f"SELECT {_COLUMNS} FROM trainings WHERE status = 'scheduled'"
+    " AND kabupaten_code = $1 AND skill = $2 AND starts_on > $3 ORDER BY starts_on, id LIMIT 1"
 )
 _SEATS: Final = (
     "UPDATE trainings SET confirmed = confirmed + $2, updated_at = $3 WHERE id = $1"
@@ -140,6 +152,7 @@ class NewTraining:
     audience: str
     prerequisites: str | None
     required_days: int
+    onboarding: bool
     created_by: str
     created_at: datetime
 
@@ -191,11 +204,26 @@ async def insert(conn: Connection, t: NewTraining) -> TrainingRow:
         t.audience,
         t.prerequisites,
         t.required_days,
+        t.onboarding,
         t.created_by,
         t.created_at,
     )
     assert row is not None
     return from_record(TrainingRow, row)
+
+
+async def next_onboarding(conn: Connection, kabupaten_code: str, after: date) -> TrainingRow | None:
+    """The kabupaten's first scheduled onboarding training starting after ``after``."""
+    row = await conn.fetchrow(_NEXT_ONBOARDING, kabupaten_code, after)
+    return None if row is None else from_record(TrainingRow, row)
+
+
+async def next_of_skill(
+    conn: Connection, kabupaten_code: str, skill: Skill, after: date
+) -> TrainingRow | None:
+    """The kabupaten's first scheduled training of ``skill`` starting after ``after``."""
+    row = await conn.fetchrow(_NEXT_OF_SKILL, kabupaten_code, skill, after)
+    return None if row is None else from_record(TrainingRow, row)
 
 
 async def add_seats(conn: Connection, training_id: UUID, delta: int, now: datetime) -> TrainingRow:

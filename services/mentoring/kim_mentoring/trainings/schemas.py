@@ -34,6 +34,11 @@ class NewTraining(_Strict):
     required_days: StrictInt | None = Field(
         default=None, ge=1, description="Days to attend for completion (default: every day)."
     )
+    onboarding: StrictBool = Field(
+        default=False,
+        description="An onboarding training (orientasi KIM baru): newly formed KIM of the "
+        "kabupaten are invited to the next one.",
+    )
 
 
 class TrainingView(BaseModel):
@@ -51,6 +56,7 @@ class TrainingView(BaseModel):
     audience: str
     prerequisites: str | None
     required_days: int
+    onboarding: bool
     status: TrainingStatus
     confirmed: int
     seats_left: int
@@ -81,3 +87,25 @@ class RegistrationView(BaseModel):
 class RecordAttendance(_Strict):
     day: date
     registration_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class RegistrationSummary(BaseModel):
+    """A registration with the training it is for, in a person's or a KIM's list."""
+
+    id: UUID
+    training_id: UUID
+    training_title: str
+    starts_on: date
+    ends_on: date
+    kim_id: UUID
+    participant_name: str
+    status: RegistrationStatus
+    registered_at: datetime
+    completed_at: datetime | None
+    days_attended: list[date]
+    certificate_code: str | None
+
+
+class RegistrationPage(BaseModel):
+    items: list[RegistrationSummary]
+    next_cursor: str | None

@@ -25,6 +25,7 @@ def training_view(t: TrainingRow) -> TrainingView:
         audience=t.audience,
         prerequisites=t.prerequisites,
         required_days=t.required_days,
+        onboarding=t.onboarding,
         status=t.status,
         confirmed=t.confirmed,
         seats_left=t.capacity - t.confirmed,

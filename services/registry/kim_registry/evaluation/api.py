@@ -222,14 +222,24 @@ async def finalize_period(
     expected: IfMatchOptional,
     period_id: UUID,
     key: IdempotencyKey = None,
+    close_early: Annotated[
+        bool,
+        Query(
+            description="Close a running period today (it then ends today and counts the "
+            "activity recorded so far) instead of waiting for its last day."
+        ),
+    ] = False,
 ) -> Response:
     """Score every aktif KIM of the kabupaten (jury scores, missing ones as 0, and activity
     in the period), store the results and publish one ``kim.registry.evaluation.published.v1``
-    per KIM, atomically. Only after the period ended; a second finalize is 409."""
+    per KIM, atomically. Only after the period ended, unless closed early; a second
+    finalize is 409."""
     async with command(pool, request, principal, key, b"") as cmd:
         if cmd.replay is not None:
             return cmd.replay
-        done = await handlers.finalize(cmd.conn, principal, period_id, expected, source)
+        done = await handlers.finalize(
+            cmd.conn, principal, period_id, expected, source, close_early=close_early
+        )
         period = period_from_row(done.period)
         outcome = FinalizeOutcome(
             period=period,

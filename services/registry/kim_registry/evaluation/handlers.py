@@ -182,8 +182,15 @@ async def finalize(
     period_id: UUID,
     expected: Collection[int] | None,
     source: EventSource,
+    *,
+    close_early: bool = False,
 ) -> Finalized:
-    """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events."""
+    """Score every ``aktif`` KIM of the kabupaten, store the results, stage the events.
+
+    A period is finalized after its last day, when all of its activity is in. Closed early
+    (``close_early``, e.g. when a lomba KIM's timetable is brought forward), it ends today
+    instead and counts the activity recorded until now; the shortened end date is stored
+    and published."""
     period = await visible_period(conn, principal, period_id, lock="UPDATE")
     ensure_version(period["version"], expected, "evaluation period")
     if period["status"] == "finalized":
@@ -194,11 +201,19 @@ async def finalize(
             slug="period-finalized",
         )
     ends_on = period["ends_on"]
-    if today() <= ends_on:
+    if close_early and today() < period["starts_on"]:
+        raise Conflict(
+            f"Evaluation period {period_id} starts on {period['starts_on'].isoformat()}; "
+            "a period that has not started cannot be closed early.",
+            slug="period-not-started",
+        )
+    if close_early and today() <= ends_on:
+        ends_on = today()
+    elif today() <= ends_on:
         raise Conflict(
             f"Evaluation period {period_id} runs until {ends_on.isoformat()}; it can be "
             f"finalized from {(ends_on + timedelta(days=1)).isoformat()} on, when all of its "
-            "activity is in.",
+            "activity is in (or close it early with close_early=true).",
             slug="period-not-ended",
         )
     criteria, bands = criteria_of(period), bands_of(period)
@@ -227,5 +242,5 @@ async def finalize(
         for k, r in results
     ]
     await add_many(conn, events, source, kabupaten=lambda _: period["kabupaten_code"])
-    finalized = await repo.mark_finalized(conn, period_id, principal.subject)
+    finalized = await repo.mark_finalized(conn, period_id, principal.subject, ends_on)
     return Finalized(period=finalized, results=results)

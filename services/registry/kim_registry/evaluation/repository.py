@@ -190,16 +190,21 @@ async def list_periods(conn: Connection, region_prefix: str) -> list[asyncpg.Rec
     )
 
 
-async def mark_finalized(conn: Connection, period_id: UUID, by: str) -> asyncpg.Record:
+async def mark_finalized(
+    conn: Connection, period_id: UUID, by: str, ends_on: date
+) -> asyncpg.Record:
+    """Finalize the period; ``ends_on`` is its end date or, closed early, the day it closed."""
     row = await conn.fetchrow(
         f"""
         UPDATE evaluation_periods
-        SET status = 'finalized', finalized_at = now(), finalized_by = $2, version = version + 1
+        SET status = 'finalized', finalized_at = now(), finalized_by = $2, ends_on = $3,
+            version = version + 1
         WHERE id = $1
         RETURNING {_PERIOD_COLUMNS}
         """,
         period_id,
         by,
+        ends_on,
     )
     assert row is not None
     return row

@@ -27,10 +27,16 @@ Skill = Literal[
 HelpMode = Literal["online", "kunjungan", "kantor"]
 """Online, a visit to the KIM, or at the Diskominfo office."""
 Urgency = Literal["rendah", "sedang", "tinggi"]
+Origin = Literal["member", "system"]
+"""Who opened a help request: a KIM member, or the system on behalf of a proactive rule."""
+ProactiveRule = Literal["onboarding", "rejected_articles", "lowest_band"]
+"""The proactive rules: a KIM was formed (onboarding), N articles of a KIM were rejected in a
+window, a KIM was evaluated in the lowest band (a mentoring plan)."""
 
 
 class HelpRequestOpened(Event):
-    """A KIM opened a help request."""
+    """A KIM opened a help request, or the system did for it (``origin`` ``system``, with the
+    proactive ``rule`` that fired)."""
 
     event_type: ClassVar[str] = "kim.mentoring.request.opened.v1"
     topic: ClassVar[TopicSpec] = MENTORING_REQUEST
@@ -44,6 +50,8 @@ class HelpRequestOpened(Event):
     urgency: Urgency
     sla_due_at: datetime
     opened_at: datetime
+    origin: Origin = "member"
+    rule: ProactiveRule | None = None
 
 
 class HelpRequestAssigned(Event):

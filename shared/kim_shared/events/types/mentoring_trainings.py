@@ -115,6 +115,20 @@ class CertificateIssued(Event):
     issued_at: datetime
 
 
+class TrainingInvited(Event):
+    """Officers of a KIM were invited to a training (the onboarding rule: when the KIM was
+    formed, and officers who join it before the training starts): how many, never who."""
+
+    event_type: ClassVar[str] = "kim.mentoring.training.invited.v1"
+    topic: ClassVar[TopicSpec] = MENTORING_TRAINING
+    subject_field: ClassVar[str] = "training_id"
+
+    training_id: UUID
+    kim_id: UUID
+    officers: int = Field(ge=0, description="Officers invited by this event.")
+    invited_at: datetime
+
+
 class TrainingStateChanged(Event):
     """The current state of a training (compacted state topic; latest ``sequence`` wins)."""
 
@@ -145,5 +159,6 @@ TRAINING_EVENTS: tuple[type[Event], ...] = (
     AttendanceRecorded,
     TrainingCompleted,
     CertificateIssued,
+    TrainingInvited,
     TrainingStateChanged,
 )
