@@ -18,7 +18,13 @@ from typing import Any
 
 from kim_devstack.paths import state_dir
 from kim_devstack.process import StartupError
-from kim_devstack.services import ServiceDef, ServiceProcess, services_at
+from kim_devstack.services import (
+    ServiceDef,
+    ServiceProcess,
+    portal_at,
+    portal_env,
+    services_at,
+)
 from kim_devstack.stack import RUN_PORTS, Stack
 from kim_shared.events.topics import declared_topics
 from kim_shared.kafka import ensure_topics
@@ -36,8 +42,9 @@ def _service_env(stack: Stack, services: tuple[ServiceDef, ...]) -> dict[str, st
     return env
 
 
-def _banner(stack: Stack, services: tuple[ServiceDef, ...]) -> str:
+def _banner(stack: Stack, services: tuple[ServiceDef, ...], portal: ServiceDef) -> str:
     lines = ["", "Platform KIM berjalan. Alamat layanan:", ""]
+    lines.append(f"  {'portal':<12} {portal.url}   (masuk pengembangan: {portal.url}/masuk)")
     for svc in services:
         lines.append(
             f"  {svc.name:<12} {svc.url}   Swagger UI: {svc.url}/docs   "
@@ -90,9 +97,13 @@ def run_up(args: argparse.Namespace) -> int:
             services.append(ServiceProcess(svc, env, log_dir))
         for proc in services:
             proc.wait_ready()
+        portal = portal_at(args.base_port)
+        _say(f"menyalakan portal di {portal.url} …")
+        services.append(ServiceProcess(portal, portal_env(defs), log_dir))
+        services[-1].wait_ready()
         if not args.no_seed:
             _run_seeders(args, env)
-        print(_banner(stack, defs), flush=True)
+        print(_banner(stack, defs, portal), flush=True)
         while True:
             dead = [p.service.name for p in services if not p.alive()]
             if dead:
@@ -116,10 +127,15 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    up = sub.add_parser("up", help="Nyalakan Kafka, PostgreSQL dan keempat layanan (make run).")
+    up = sub.add_parser(
+        "up", help="Nyalakan Kafka, PostgreSQL, keempat layanan dan portal (make run)."
+    )
     up.add_argument("--no-seed", action="store_true", help="Lewati langkah awal (impor wilayah).")
     up.add_argument(
-        "--base-port", type=int, default=8000, help="Layanan di port dasar+1 … +4 (default 8000)."
+        "--base-port",
+        type=int,
+        default=8000,
+        help="Portal di port dasar, layanan di dasar+1 … +4 (default 8000).",
     )
     up.add_argument(
         "--scope", default="35", help="Kode wilayah yang diimpor saat awal (default 35)."

@@ -60,6 +60,16 @@ def services_at(base_port: int = 8000) -> tuple[ServiceDef, ...]:
     return tuple(ServiceDef(name, base_port + i) for i, name in enumerate(SERVICE_NAMES, 1))
 
 
+def portal_at(base_port: int = 8000) -> ServiceDef:
+    """The web portal on ``base_port`` itself (default 8000); it has no database."""
+    return ServiceDef("portal", base_port)
+
+
+def portal_env(services: tuple[ServiceDef, ...]) -> dict[str, str]:
+    """Where the portal finds each service (``KIM_PORTAL_REGISTRY_URL``, ...)."""
+    return {f"KIM_PORTAL_{svc.name.upper()}_URL": svc.url for svc in services}
+
+
 class ServiceProcess:
     def __init__(self, service: ServiceDef, env: dict[str, str], log_dir: Path) -> None:
         self.service = service

@@ -1,0 +1,35 @@
+"""mentoring's endpoints the portal uses: certificates, trainings and help requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kim_portal.clients.base import JSON, ServiceClient
+
+
+class MentoringClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self.api = client
+
+    async def certificate(self, code: str) -> JSON:
+        return await self.api.get(f"/certificates/{code}")
+
+    async def trainings(self, kabupaten: str | None = None, token: str | None = None) -> JSON:
+        return await self.api.get("/trainings", token=token, params={"kabupaten": kabupaten})
+
+    async def register(self, training_id: str, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST",
+            f"/trainings/{training_id}/registrations",
+            token=token,
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
+
+    async def ask_help(self, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST", "/help-requests", token=token, json=body, headers={"Idempotency-Key": key}
+        )
+
+    async def experts(self, token: str, kabupaten: str) -> JSON:
+        return await self.api.get("/experts", token=token, params={"kabupaten_code": kabupaten})

@@ -1,0 +1,1 @@
+"""Routes per area: sign-in, public pages, KIM members, moderators, Diskominfo operators."""

@@ -1,0 +1,276 @@
+"""KIM members and officers: write and revise articles (screening shown in place), ask for
+help, register for trainings, see the KIM's activity and evaluations."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from kim_portal.clients.base import ApiProblem
+from kim_portal.deps import Apis
+from kim_portal.highlight import pieces
+from kim_portal.web.access import Member, Token
+from kim_portal.web.csrf import verify_csrf
+from kim_portal.web.errors import NotFound
+from kim_portal.web.session import User
+from kim_portal.web.templating import render
+
+router = APIRouter(prefix="/kerja", dependencies=[Depends(verify_csrf)])
+
+CATEGORIES = {
+    "kegiatan_desa": "Kegiatan desa",
+    "kebijakan_pengumuman": "Kebijakan dan pengumuman",
+    "umkm": "UMKM",
+    "potensi_desa": "Potensi desa",
+    "agenda": "Agenda",
+}
+STATUS_LABELS = {
+    "draft": "Draf",
+    "editor_review": "Ditinjau editor KIM",
+    "diskominfo_review": "Ditinjau Diskominfo",
+    "scheduled": "Terjadwal",
+    "published": "Terbit",
+    "rejected": "Dikembalikan",
+    "taken_down": "Diturunkan",
+}
+SKILLS = {
+    "jurnalistik": "Jurnalistik",
+    "fotografi": "Fotografi",
+    "videografi": "Videografi",
+    "media_sosial": "Media sosial",
+    "kehumasan": "Kehumasan",
+    "pemasaran_digital": "Pemasaran digital",
+    "desain": "Desain",
+}
+MODES = {"online": "Daring", "kunjungan": "Kunjungan", "kantor": "Di kantor Diskominfo"}
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise NotFound() from exc
+
+
+def _problem_form(problem: ApiProblem) -> dict[str, Any]:
+    if problem.status >= 500 or problem.status == 401:
+        raise problem
+    return {"error": problem.message, "issues": problem.issues}
+
+
+@router.get("")
+async def workspace(request: Request, apis: Apis, user: Member, token: Token) -> Response:
+    page = await apis.content.my_articles(token)
+    return render(
+        request, "member/workspace.html", {"articles": page["items"], "statuses": STATUS_LABELS}
+    )
+
+
+def _article_form(
+    request: Request, user: User, values: dict[str, Any], *, status_code: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "member/article_form.html",
+        {"values": values, "categories": CATEGORIES, "kims": user.kim_ids, **extra},
+        status_code=status_code,
+    )
+
+
+@router.get("/artikel/baru")
+async def new_article(request: Request, user: Member) -> Response:
+    values = {
+        "draft_key": str(uuid.uuid4()),
+        "kim_id": user.kim_ids[0] if user.kim_ids else "",
+        "village_code": user.region if user.region and len(user.region) == 13 else "",
+        "category": "kegiatan_desa",
+    }
+    return _article_form(request, user, values)
+
+
+def _content(title: str, body: str, category: str, village_code: str) -> dict[str, Any]:
+    return {
+        "title": title.strip(),
+        "body": body.strip(),
+        "category": category,
+        "village_code": village_code.strip(),
+    }
+
+
+@router.post("/artikel")
+async def write_article(
+    request: Request,
+    apis: Apis,
+    user: Member,
+    token: Token,
+    title: Annotated[str, Form(max_length=300)],
+    body: Annotated[str, Form(max_length=50_000)],
+    category: Annotated[str, Form(max_length=40)],
+    village_code: Annotated[str, Form(max_length=20)],
+    kim_id: Annotated[str, Form(max_length=40)],
+    draft_key: Annotated[str, Form(min_length=8, max_length=64)],
+) -> Response:
+    """Write and submit at once. The draft's key is the Idempotency-Key: a form sent again
+    (a retry after the connection dropped) gets the same article, submitted once."""
+    values = {**_content(title, body, category, village_code), "kim_id": kim_id.strip()}
+    values["draft_key"] = draft_key
+    try:
+        created = await apis.content.write(
+            {k: v for k, v in values.items() if k != "draft_key"}, token, draft_key
+        )
+        if created["status"] == "draft":
+            await apis.content.submit(created["id"], token, f'"{created["version"]}"')
+    except ApiProblem as problem:
+        return _article_form(
+            request, user, values, status_code=problem.status, **_problem_form(problem)
+        )
+    return RedirectResponse(f"/kerja/artikel/{created['id']}", status_code=303)
+
+
+def _article_page(
+    request: Request, found: dict[str, Any], *, status_code: int = 200, **extra: Any
+) -> Response:
+    screening = found.get("screening") or {}
+    findings = screening.get("findings") or []
+    content = found["content"]
+    return render(
+        request,
+        "member/article.html",
+        {
+            "article": found,
+            "statuses": STATUS_LABELS,
+            "categories": CATEGORIES,
+            "title_pieces": pieces(content["title"], findings, "title"),
+            "body_pieces": pieces(content["body"], findings, "body"),
+            "findings": findings,
+            "revisable": found["status"] in ("draft", "rejected"),
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/artikel/{article_id}")
+async def article(
+    request: Request, apis: Apis, user: Member, token: Token, article_id: str
+) -> Response:
+    return _article_page(request, await apis.content.article(_uuid(article_id), token))
+
+
+@router.post("/artikel/{article_id}")
+async def revise_article(
+    request: Request,
+    apis: Apis,
+    user: Member,
+    token: Token,
+    article_id: str,
+    title: Annotated[str, Form(max_length=300)],
+    body: Annotated[str, Form(max_length=50_000)],
+    category: Annotated[str, Form(max_length=40)],
+    village_code: Annotated[str, Form(max_length=20)],
+    version: Annotated[int, Form()],
+) -> Response:
+    """A new revision (If-Match: the version the form was shown with), then submitted."""
+    found_id = _uuid(article_id)
+    try:
+        revised = await apis.content.revise(
+            found_id, _content(title, body, category, village_code), token, f'"{version}"'
+        )
+        await apis.content.submit(found_id, token, f'"{revised["version"]}"')
+    except ApiProblem as problem:
+        current = await apis.content.article(found_id, token)
+        return _article_page(request, current, status_code=problem.status, **_problem_form(problem))
+    return RedirectResponse(f"/kerja/artikel/{found_id}", status_code=303)
+
+
+@router.get("/bantuan")
+async def help_form(request: Request, user: Member) -> Response:
+    values = {"key": str(uuid.uuid4()), "kim_id": user.kim_ids[0] if user.kim_ids else ""}
+    return render(request, "member/help.html", {"values": values, "skills": SKILLS, "modes": MODES})
+
+
+@router.post("/bantuan")
+async def ask_help(
+    request: Request,
+    apis: Apis,
+    user: Member,
+    token: Token,
+    kim_id: Annotated[str, Form(max_length=40)],
+    skill: Annotated[str, Form(max_length=40)],
+    mode: Annotated[str, Form(max_length=20)],
+    description: Annotated[str, Form(max_length=2000)],
+    key: Annotated[str, Form(min_length=8, max_length=64)],
+) -> Response:
+    values = {"kim_id": kim_id.strip(), "skill": skill, "mode": mode}
+    values["description"] = description.strip()
+    try:
+        opened = await apis.mentoring.ask_help(values, token, key)
+    except ApiProblem as problem:
+        return render(
+            request,
+            "member/help.html",
+            {"values": {**values, "key": key}, "skills": SKILLS, "modes": MODES}
+            | _problem_form(problem),
+            status_code=problem.status,
+        )
+    return render(
+        request,
+        "member/help.html",
+        {"opened": opened, "values": {"key": str(uuid.uuid4())}, "skills": SKILLS, "modes": MODES},
+    )
+
+
+@router.get("/pelatihan")
+async def trainings(request: Request, apis: Apis, user: Member) -> Response:
+    found = await apis.mentoring.trainings(user.kabupaten)
+    return render(
+        request,
+        "member/trainings.html",
+        {"trainings": found, "skills": SKILLS, "key": str(uuid.uuid4())},
+    )
+
+
+@router.post("/pelatihan/{training_id}")
+async def register(
+    request: Request,
+    apis: Apis,
+    user: Member,
+    token: Token,
+    training_id: str,
+    participant_name: Annotated[str, Form(max_length=100)],
+    key: Annotated[str, Form(min_length=8, max_length=64)],
+) -> Response:
+    context: dict[str, Any] = {"skills": SKILLS, "key": str(uuid.uuid4())}
+    status = 200
+    try:
+        context["registered"] = await apis.mentoring.register(
+            _uuid(training_id), {"participant_name": participant_name.strip()}, token, key
+        )
+    except ApiProblem as problem:
+        context |= _problem_form(problem)
+        status = problem.status
+    context["trainings"] = await apis.mentoring.trainings(user.kabupaten)
+    return render(request, "member/trainings.html", context, status_code=status)
+
+
+@router.get("/kim")
+async def my_kim(request: Request, apis: Apis, user: Member, token: Token) -> Response:
+    """The KIM's activity and evaluations (pengelola; a member sees the profile)."""
+    groups = []
+    for kim_id in user.kim_ids:
+        ident = _uuid(kim_id)
+        profile, evaluations = await asyncio.gather(
+            apis.registry.kim(ident, token), apis.registry.kim_evaluations(ident, token)
+        )
+        try:
+            activity = await apis.registry.kim_activity(ident, token)
+        except ApiProblem as problem:
+            if problem.status not in (403, 404):
+                raise
+            activity = None
+        groups.append({"profile": profile, "activity": activity, "evaluations": evaluations})
+    return render(request, "member/kim.html", {"groups": groups})

@@ -1,0 +1,1 @@
+"""The portal's web plumbing: session, CSRF, access, templates, error pages."""
