@@ -4,8 +4,9 @@
 
 Warnings fail too, not only errors; the one diagnostic allowed is the CLI's note that
 AsyncAPI 3.1.0 exists (the documents are 3.0.0; moving to 3.1.0 is a decision of its own,
-since the viewer the services serve at /asyncapi must read it too). The CLI's anonymous usage metrics are switched off through its own config file, kept
-in the test's temporary directory (``ASYNCAPI_METRICS_CONFIG_PATH``), never in ``$HOME``.
+since the viewer the services serve at /asyncapi must read it too). The CLI's anonymous
+usage metrics are switched off through its own config file, kept in the test's temporary
+directory (``ASYNCAPI_METRICS_CONFIG_PATH``), never in ``$HOME``.
 """
 
 from __future__ import annotations
