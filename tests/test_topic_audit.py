@@ -15,24 +15,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from aiokafka import TopicPartition
 
-from kim_content.articles import publication, steps
-from kim_devstack.testing import Running, bearer, eventually, running_services
-from kim_devstack.topic_audit import RecordAuditor, audit_topics, end_offsets
-from kim_registry.regions.importer import import_regions
+from kim_devstack.topic_audit import RecordAuditor
 from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.types.registry import KimStateChanged, RosterEntry
 from kim_shared.outbox.store import EventSource, envelope
-from kim_shared.projections.kim import get_kim
-from kim_shared.service import Runtime
 
 PONOROGO = "35.02"
 TUGUREJO = "35.02.01.2001"
@@ -160,172 +151,5 @@ def test_a_person_s_name_in_a_public_name_field_is_still_found_by_exact_match() 
     assert found == ["contains the forbidden string 'Dewi Anggraini'"]
 
 
-# --- the journey on the real broker -------------------------------------------------------
-
-
-@pytest.fixture
-async def since(kafka_bootstrap: str) -> dict[TopicPartition, int]:
-    """Where every public topic ends before the services start: the audit reads from here."""
-    return await end_offsets(kafka_bootstrap)
-
-
-@pytest.fixture
-async def services(
-    since: dict[TopicPartition, int], pg_server: str, kafka_bootstrap: str, tmp_path: Path
-) -> AsyncIterator[dict[str, Running]]:
-    async with running_services(
-        pg_server, kafka_bootstrap, tmp_path / "keys", "registry", "content", "marketplace"
-    ) as out:
-        yield out
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201), r.text
-    return r.json()
-
-
-async def _drained(*runtimes: Runtime) -> None:
-    """Wait until every service's relay has published every event it staged."""
-
-    async def empty() -> bool:
-        for runtime in runtimes:
-            async with runtime.pool.acquire() as conn:
-                if await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
-                    return False
-        return True
-
-    await eventually(empty, within=WITHIN, what="every outbox drained")
-
-
-@pytest.mark.integration
-async def test_a_journey_leaves_only_valid_events_without_personal_data(
-    services, since: dict[TopicPartition, int], kafka_bootstrap: str
-) -> None:
-    registry_http, registry = services["registry"]
-    content_http, content = services["content"]
-    market_http, market = services["marketplace"]
-    await import_regions(registry.pool, PONOROGO, registry.source)
-    op = bearer(registry.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
-
-    kim = _ok(
-        await registry_http.post(
-            "/kim", json={"name": "KIM Tugu Media", "village_code": TUGUREJO}, headers=op
-        )
-    )
-    kim_id = uuid.UUID(kim["id"])
-    for position, name, nik, phone in OFFICERS:
-        _ok(
-            await registry_http.post(
-                f"/kim/{kim_id}/members",
-                json={
-                    "full_name": name,
-                    "nik": nik,
-                    "phone": phone,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=op,
-            )
-        )
-    _ok(await registry_http.post(f"/kim/{kim_id}/status", json={"to": "aktif"}, headers=op))
-
-    for runtime in (content, market):
-
-        async def aktif(runtime: Runtime = runtime) -> bool:
-            async with runtime.pool.acquire() as conn:
-                found = await get_kim(conn, kim_id)
-                return found is not None and found.state.status == "aktif"
-
-        await eventually(aktif, within=WITHIN, what="the aktif KIM in content and marketplace")
-
-    # an article, screened and published by a moderator
-    writer = bearer(content.settings, "pengelola_kim", region=PONOROGO, sub="user-sekretaris")
-    article = _ok(
-        await content_http.post(
-            "/articles",
-            json={
-                "kim_id": str(kim_id),
-                "title": "Festival reog mini di Desa Tugurejo",
-                "body": "Anak-anak sanggar menampilkan reog mini di balai desa pada Minggu pagi.",
-                "category": "kegiatan_desa",
-                "village_code": TUGUREJO,
-            },
-            headers=writer,
-        )
-    )
-    submitted = _ok(await content_http.post(f"/articles/{article['id']}/submit", headers=writer))
-    assert submitted["status"] == "diskominfo_review"
-    async with content.pool.acquire() as conn, conn.transaction():
-        await publication.decide(
-            conn,
-            content.source,
-            uuid.UUID(article["id"]),
-            approve=True,
-            reason_code=None,
-            feedback=None,
-            actor=steps.Actor("mod-1", "moderator"),
-            now=datetime.now(UTC),
-        )
-
-    # a seller assisted by the KIM, and a product that goes live through content
-    owner = bearer(market.settings, "pelaku_umkm", region=PONOROGO, sub="bu-sri")
-    seller = _ok(
-        await market_http.post(
-            "/sellers",
-            json={
-                "business_name": "Sambel Pecel Bu Sri",
-                "owner_name": SELLER_OWNER,
-                "village_code": TUGUREJO,
-                "address": SELLER_ADDRESS,
-                "whatsapp": SELLER_PHONE,
-                "business_category": "makanan_minuman",
-                "nib": "1234567890123",
-                "kim_id": str(kim_id),
-            },
-            headers=owner,
-        )
-    )
-    product = _ok(
-        await market_http.post(
-            f"/sellers/{seller['id']}/products",
-            json={
-                "name": "Sambel Pecel Khas Ponorogo",
-                "description": "Sambel pecel dari kacang tanah pilihan, pedas sedang.",
-                "category": "makanan",
-                "price_rupiah": 25000,
-                "unit": "pack",
-                "stock": 40,
-                "photo_urls": ["https://pasar.ponorogo.go.id/foto/sambel-pecel.jpg"],
-                "weight_grams": 250,
-            },
-            headers=owner,
-        )
-    )
-    _ok(await market_http.post(f"/products/{product['id']}/submit", headers=owner))
-
-    async def live() -> bool:
-        got = _ok(await market_http.get(f"/products/{product['id']}", headers=owner))
-        return bool(got["status"] == "live")
-
-    await eventually(live, within=WITHIN, what="the product live after content's screening")
-    await _drained(registry, content, market)
-
-    report = await audit_topics(kafka_bootstrap, RecordAuditor(FORBIDDEN), since=since)
-    assert report.findings == [], report.summary()
-    # the audit saw the journey: every topic it wrote, every kind of event
-    assert {
-        "kim.registry.region.v1",
-        KIM_STATE,
-        "kim.registry.kim.v1",
-        "kim.content.article.v1",
-        "kim.content.article_state.v1",
-        "kim.content.moderation.v1",
-        "kim.marketplace.seller.v1",
-        "kim.marketplace.seller_state.v1",
-        "kim.marketplace.listing.v1",
-        "kim.marketplace.listing_state.v1",
-    } <= set(report.records), report.records
-    assert report.types["kim.registry.kim.member_joined.v1"] == len(OFFICERS)
-    assert report.types["kim.content.article.published.v1"] == 1
-    assert report.types["kim.marketplace.listing.published.v1"] == 1
+# The auditor over a real journey's records: tests/test_journey.py (every topic, all four
+# services, the NIKs, phones and names the journey typed).

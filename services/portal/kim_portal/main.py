@@ -37,6 +37,7 @@ from kim_portal.signin.oidc import create_oauth
 from kim_portal.web.errors import install_error_pages
 from kim_portal.web.security import SecurityHeaders
 from kim_portal.web.templating import create_templates
+from kim_shared.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 
 STATIC = Path(__file__).resolve().parent / "static"
 SERVICE_NAMES = ("registry", "content", "marketplace", "mentoring")
@@ -99,6 +100,9 @@ def create_app(
         https_only=config.secure_cookies or config.environment == "production",
     )
     app.add_middleware(SecurityHeaders)
+    metrics = ServiceMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.include_router(metrics_router(metrics))  # scraped by the portal's ServiceMonitor
     install_error_pages(app)
     app.mount("/static/portal", StaticFiles(directory=STATIC), name="static")
     app.mount(

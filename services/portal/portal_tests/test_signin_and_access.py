@@ -157,3 +157,18 @@ async def test_unknown_pages_and_malformed_ids_are_a_404_page(tmp_path: Path) ->
         forged = await client.get("/sertifikat", params={"kode": "../../etc/passwd"})
         assert forged.status_code == 404
         assert "tidak ditemukan" in forged.text
+
+
+async def test_metrics_count_the_pages_served(tmp_path: Path) -> None:
+    """The portal's ServiceMonitor scrapes /metrics: requests per route template and status."""
+    async with portal(settings_for(tmp_path)) as client:
+        assert (await client.get("/masuk")).status_code == 200
+        scraped = await client.get("/metrics")
+    assert scraped.status_code == 200
+    line = next(
+        x
+        for x in scraped.text.splitlines()
+        if x.startswith("http_requests_total{") and "/masuk" in x
+    )
+    assert 'route="/masuk"' in line and 'status="200"' in line
+    assert line.endswith(" 1.0")
