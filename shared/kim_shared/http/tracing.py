@@ -1,24 +1,40 @@
-"""Bind W3C trace context and a correlation id to each HTTP request.
+"""Trace every HTTP request with OpenTelemetry and bind a correlation id to it.
 
-Reads ``traceparent`` (a malformed or absent one starts a new trace) and
-``X-Correlation-ID`` (absent or unsafe → a new uuid4), binds a new span for
-the request (see :mod:`kim_shared.logging`), and echoes ``X-Correlation-ID``
-and this request's own ``traceparent`` on the response, error answers included.
+:func:`instrument` puts OpenTelemetry's FastAPI instrumentation outermost: it reads the
+W3C ``traceparent`` (an absent or malformed one starts a new trace) and runs the request in
+a ``SERVER`` span named after the route (``POST /kim``), a child of the caller's span.
+:class:`TracingMiddleware`, inside that span, binds ``X-Correlation-ID`` (absent or unsafe
+→ a new uuid4) and echoes it and this request's own ``traceparent`` on the response, error
+answers included. Logs, problem answers and staged events read both from the context.
 """
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kim_shared.logging import traced
+from kim_shared.tracing import correlated, current_traceparent, tracer_provider
 
 CORRELATION_HEADER = "X-Correlation-ID"
 TRACEPARENT_HEADER = "traceparent"
+UNTRACED_PATHS = "/healthz,/readyz,/metrics"
+"""Probes and scrapes: no span (they would drown the traces)."""
+
+
+def instrument(app: FastAPI) -> None:
+    """Trace ``app``'s requests with the process's tracer provider (call before it serves)."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracer_provider(),
+        excluded_urls=UNTRACED_PATHS,
+        exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
+    )
 
 
 class TracingMiddleware:
-    """Pure ASGI middleware (so the context variables reach the endpoint)."""
+    """Pure ASGI middleware (so the context variable reaches the endpoint)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -27,21 +43,21 @@ class TracingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        traceparent: str | None = None
-        correlation_id: str | None = None
+        incoming: str | None = None
         for name, value in scope["headers"]:
-            if name == b"traceparent":
-                traceparent = value.decode("latin-1")
-            elif name == b"x-correlation-id":
-                correlation_id = value.decode("latin-1")
+            if name == b"x-correlation-id":
+                incoming = value.decode("latin-1")
+                break
 
-        with traced(traceparent, correlation_id) as trace:
+        with correlated(incoming) as correlation_id:
+            traceparent = current_traceparent()
 
             async def send_wrapper(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     headers = MutableHeaders(scope=message)
-                    headers[CORRELATION_HEADER] = trace.correlation_id
-                    headers[TRACEPARENT_HEADER] = trace.traceparent
+                    headers[CORRELATION_HEADER] = correlation_id
+                    if traceparent is not None:
+                        headers[TRACEPARENT_HEADER] = traceparent
                 await send(message)
 
             await self.app(scope, receive, send_wrapper)
