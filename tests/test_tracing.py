@@ -140,6 +140,16 @@ async def test_a_request_and_the_consumer_in_another_service_are_one_trace(
     children = [s for s in spans.get_finished_spans() if request in ancestors(spans, s)]
     assert any(s.kind is SpanKind.CLIENT and s.name == "INSERT" for s in children)
 
+    # The relay's batch span links to the request; aiokafka's send spans are its children.
+    [relay] = [
+        s
+        for s in spans.get_finished_spans()
+        if s.name == "outbox publish"
+        and any(link.context.span_id == request.context.span_id for link in s.links)
+    ]
+    sends = [s for s in spans.get_finished_spans() if relay in ancestors(spans, s)]
+    assert "kim.registry.kim_state.v1 send" in {s.name for s in sends}
+
 
 async def test_a_request_without_a_traceparent_starts_the_trace_the_consumer_joins(
     services: dict[str, Running], spans: InMemorySpanExporter

@@ -16,7 +16,9 @@
   extension); a consumer runs each event inside :func:`consuming`, a ``CONSUMER`` span whose
   parent is that context, so the consumer in another service is part of the trace of the
   HTTP request that caused it. A batch applied in one transaction runs inside
-  :func:`consuming_batch`, linked to each event's context.
+  :func:`consuming_batch`, linked to each event's context. The relay publishes the
+  envelopes unchanged; while recording, it sends each batch inside :func:`publishing`, a
+  span linked to the context of every event in it (aiokafka's send spans are its children).
 * **Correlation ids** (our own, not W3C) live in a context variable beside the span:
   :func:`correlated` binds one, :func:`current_correlation_id` reads it.
 
@@ -26,6 +28,7 @@ The W3C format is parsed and written by OpenTelemetry's
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import uuid
@@ -67,6 +70,8 @@ __all__ = [
     "current_traceparent",
     "exporters",
     "exporting_to",
+    "publishing",
+    "recording",
     "span_ids",
     "tracer",
     "tracer_provider",
@@ -193,6 +198,11 @@ def configure_tracing(service: str, config: TracingConfig) -> TracerProvider:
             url += "/v1/traces"
         _add(process, OTLPSpanExporter(endpoint=url), BatchSpanProcessor)
     return process.provider
+
+
+def recording() -> bool:
+    """True while some exporter takes spans (else every span is sampled out)."""
+    return bool(_get().exporters)
 
 
 def exporters() -> tuple[SpanExporter, ...]:
@@ -370,3 +380,34 @@ def consuming_batch(
     )
     with trace.use_span(span, end_on_exit=True), correlated(None):
         yield span
+
+
+@contextmanager
+def publishing(envelopes: Sequence[bytes]) -> Iterator[None]:
+    """The outbox relay sends a batch of staged ``envelopes`` (CloudEvents JSON): while
+    recording, inside a span linked to each event's ``traceparent``; otherwise as it is
+    (no envelope is parsed)."""
+    if not recording():
+        yield
+        return
+    links: list[Link] = []
+    for raw in envelopes:
+        try:
+            traceparent = json.loads(raw).get("traceparent")
+        except (ValueError, AttributeError):
+            continue
+        remote = extract(traceparent if isinstance(traceparent, str) else None)
+        if remote is not None:
+            links.append(Link(trace.get_current_span(remote).get_span_context()))
+    with tracer().start_as_current_span(
+        "outbox publish",
+        context=Context(),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.batch.message_count": len(envelopes),
+        },
+        links=links,
+    ):
+        yield
