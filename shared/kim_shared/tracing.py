@@ -159,6 +159,8 @@ _lock = threading.Lock()
 
 def _get(service: str = "kim") -> _Process:
     global _process
+    if _process is not None:  # once made, read without the lock (every span asks)
+        return _process
     with _lock:
         if _process is None:
             sampler = _Switch()
@@ -340,14 +342,16 @@ def consuming(
 ) -> Iterator[trace.Span]:
     """Process one event inside a ``CONSUMER`` span whose parent is the event's
     ``traceparent`` (a new trace when it has none), with its correlation id bound."""
-    attributes = _messaging(consumer, topic, partition)
-    attributes |= {
-        "messaging.message.id": str(envelope.id),
-        "messaging.kafka.offset": offset,
-        "cloudevents.event_id": str(envelope.id),
-        "cloudevents.event_type": envelope.type,
-        "cloudevents.event_subject": envelope.subject,
-    }
+    attributes: dict[str, str | int] | None = None
+    if recording():  # a dropped span keeps no attributes: do not build them
+        attributes = _messaging(consumer, topic, partition)
+        attributes |= {
+            "messaging.message.id": str(envelope.id),
+            "messaging.kafka.offset": offset,
+            "cloudevents.event_id": str(envelope.id),
+            "cloudevents.event_type": envelope.type,
+            "cloudevents.event_subject": envelope.subject,
+        }
     span = tracer().start_span(
         f"process {topic}",
         context=extract(envelope.traceparent) or Context(),
@@ -365,7 +369,7 @@ def consuming_batch(
     """Process several events in one transaction inside one ``CONSUMER`` span, a new trace
     linked to each event's context (OpenTelemetry's messaging conventions for batches)."""
     links: list[Link] = []
-    for envelope in envelopes:
+    for envelope in envelopes if recording() else ():  # links only matter when recorded
         remote = extract(envelope.traceparent)
         if remote is not None:
             links.append(Link(trace.get_current_span(remote).get_span_context()))
