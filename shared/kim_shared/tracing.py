@@ -199,6 +199,7 @@ def configure_tracing(service: str, config: TracingConfig) -> TracerProvider:
         if not url.endswith("/v1/traces"):
             url += "/v1/traces"
         _add(process, OTLPSpanExporter(endpoint=url), BatchSpanProcessor)
+    _set_sampler(process)  # the ratio, also when the exporter was there already
     return process.provider
 
 
