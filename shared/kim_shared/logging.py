@@ -1,134 +1,41 @@
 """JSON logs carrying W3C trace and correlation ids.
 
 One JSON object per line: ``time`` (ISO-8601 UTC), ``level``, ``logger``,
-``message``, ``service``, then ``trace_id``, ``span_id``, ``correlation_id``
-when a trace is bound, any ``extra={...}`` fields, and ``exc_info`` (the
-formatted traceback) when the record has one.
+``message``, ``service``, then ``trace_id``, ``span_id`` (the OpenTelemetry span current
+when the record was made, see :mod:`kim_shared.tracing`), ``correlation_id`` when one is
+bound, any ``extra={...}`` fields, and ``exc_info`` (the formatted traceback) when the
+record has one.
 
-The ids live in a context variable, so they follow a request or a consumed
-event through ``await`` without being passed around:
-
-- HTTP: :class:`kim_shared.http.tracing.TracingMiddleware` binds them per request.
-- Events: a consumer binds the CloudEvents ``traceparent`` / ``correlationid``
-  extensions with ``with traced(event.traceparent, event.correlationid): ...``.
-- Producing: :func:`current_trace` gives the values to copy into new events.
-
-Binding always starts a *new span* (fresh ``span_id``) under the incoming
-trace: the request or message being processed is a child of its sender.
+Spans are OpenTelemetry's: the HTTP server span of a request (FastAPI instrumentation) or
+the consumer span of an event (:func:`kim_shared.tracing.consuming`); the correlation id is
+bound beside it (:func:`kim_shared.tracing.correlated`). This module only reads them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import secrets
 import sys
 import traceback
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_ZERO_TRACE = "0" * 32
-_ZERO_SPAN = "0" * 16
+from opentelemetry import trace
+
+from kim_shared.tracing import current_correlation_id
 
 
-@dataclass(frozen=True)
-class TraceContext:
-    """The trace this code runs in: W3C ids plus our correlation id."""
-
-    trace_id: str  # 32 lowercase hex
-    span_id: str  # 16 lowercase hex: this process's span
-    flags: str  # 2 lowercase hex, e.g. "01" = sampled
-    correlation_id: str
-    parent_span_id: str | None = None
-
-    @property
-    def traceparent(self) -> str:
-        """``traceparent`` naming this span: send it downstream and in new events."""
-        return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
-
-
-_current: ContextVar[TraceContext | None] = ContextVar("kim_trace", default=None)
-
-
-def parse_traceparent(value: str | None) -> tuple[str, str, str] | None:
-    """``(trace_id, parent_span_id, flags)`` of a valid W3C ``traceparent``, else None."""
-    if not value:
-        return None
-    match = _TRACEPARENT.match(value.strip())
-    if match is None:
-        return None
-    version, trace_id, span_id, flags, rest = match.groups()
-    if version == "ff" or trace_id == _ZERO_TRACE or span_id == _ZERO_SPAN:
-        return None
-    if version == "00" and rest is not None:  # version 00 has exactly four fields
-        return None
-    return trace_id, span_id, flags
-
-
-def valid_correlation_id(value: str | None) -> str | None:
-    """``value`` if it is a safe correlation id (1-128 of ``A-Za-z0-9._:-``), else None."""
-    if value is not None and _CORRELATION_ID.match(value):
-        return value
-    return None
-
-
-def new_trace_context(traceparent: str | None, correlation_id: str | None) -> TraceContext:
-    """A new span: child of ``traceparent`` when valid, else the root of a new trace.
-
-    An absent or unsafe ``correlation_id`` is replaced by a new uuid4.
-    """
-    parsed = parse_traceparent(traceparent)
-    if parsed is None:
-        trace_id, parent, flags = secrets.token_hex(16), None, "01"
-    else:
-        trace_id, parent, flags = parsed
-    return TraceContext(
-        trace_id=trace_id,
-        span_id=secrets.token_hex(8),
-        flags=flags,
-        correlation_id=valid_correlation_id(correlation_id) or str(uuid.uuid4()),
-        parent_span_id=parent,
-    )
-
-
-def bind_trace(
-    traceparent: str | None, correlation_id: str | None
-) -> tuple[TraceContext, Token[TraceContext | None]]:
-    """Bind a new span (see :func:`new_trace_context`) to the current context.
-
-    Returns the bound context and a token for :func:`reset_trace`. Prefer
-    :func:`traced`, which resets for you.
-    """
-    context = new_trace_context(traceparent, correlation_id)
-    return context, _current.set(context)
-
-
-def reset_trace(token: Token[TraceContext | None]) -> None:
-    """Undo a :func:`bind_trace`."""
-    _current.reset(token)
-
-
-@contextmanager
-def traced(traceparent: str | None, correlation_id: str | None) -> Iterator[TraceContext]:
-    """``with traced(tp, cid) as trace:`` binds a new span for the block."""
-    context, token = bind_trace(traceparent, correlation_id)
-    try:
-        yield context
-    finally:
-        _current.reset(token)
-
-
-def current_trace() -> TraceContext | None:
-    """The bound trace (``.traceparent``, ``.correlation_id``, ...), or None outside one."""
-    return _current.get()
+def _current_ids() -> dict[str, str]:
+    """``trace_id``, ``span_id`` of the current span and the bound ``correlation_id``."""
+    fields: dict[str, str] = {}
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        fields["trace_id"] = format(context.trace_id, "032x")
+        fields["span_id"] = format(context.span_id, "016x")
+    correlation_id = current_correlation_id()
+    if correlation_id is not None:
+        fields["correlation_id"] = correlation_id
+    return fields
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -146,15 +53,7 @@ def _trace_fields(record: logging.LogRecord) -> dict[str, str]:
         value = getattr(record, name, None)
         if value:
             fields[name] = str(value)
-    if not fields:
-        context = _current.get()
-        if context is not None:
-            fields = {
-                "trace_id": context.trace_id,
-                "span_id": context.span_id,
-                "correlation_id": context.correlation_id,
-            }
-    return fields
+    return fields or _current_ids()
 
 
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
@@ -222,11 +121,7 @@ def _install_record_factory() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        context = _current.get()
-        if context is not None:
-            record.trace_id = context.trace_id
-            record.span_id = context.span_id
-            record.correlation_id = context.correlation_id
+        record.__dict__.update(_current_ids())
         return record
 
     logging.setLogRecordFactory(factory)

@@ -2,7 +2,8 @@
 
 A service declares a :class:`ServiceSpec` (its routers, migrations, the events
 it publishes, its consumers and the projections of registry state it mounts) and its
-settings; :func:`build_app` returns
+settings; :func:`build_app` sets up the process's tracing (:mod:`kim_shared.tracing`:
+OpenTelemetry, exporting only when a collector is configured) and returns
 the FastAPI app whose lifespan, in order, configures logging, opens the pool,
 applies migrations, builds the token verifier, starts the idempotent producer,
 the outbox relay, the housekeeping task and a standalone FastStream
@@ -56,6 +57,7 @@ from kim_shared.outbox.relay import RelayConfig
 from kim_shared.producer import BrokerUnavailable, Producer
 from kim_shared.projections.base import Projection
 from kim_shared.settings import ServiceSettings
+from kim_shared.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ Source = Annotated[EventSource, Depends(get_source)]
 
 def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics()
+    provider = configure_tracing(spec.name, settings.tracing)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -231,6 +234,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             log.info("%s started", spec.name)
             yield
             log.info("%s stopping", spec.name)
+        provider.force_flush(2_000)  # spans of the last requests reach the collector
 
     app = FastAPI(
         title=spec.title,

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kim_shared.tracing import TracingConfig
+
 Environment = Literal["development", "test", "production"]
 
 DEFAULT_KAFKA = "127.0.0.1:19092"
@@ -84,8 +86,30 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=_shared("ASYNCAPI_VIEWER_DIR")
     )
 
+    # Tracing (OpenTelemetry): nothing leaves the process unless a collector is named.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "KIM_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+        description="Base URL of an OTLP/HTTP collector (http://collector:4318); spans go "
+        "to <url>/v1/traces. Unset: no span is recorded or exported.",
+    )
+    otel_traces_sampler_ratio: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        validation_alias=AliasChoices("KIM_OTEL_TRACES_SAMPLER_RATIO", "OTEL_TRACES_SAMPLER_ARG"),
+        description="Share of new traces recorded while exporting; a caller's sampled trace "
+        "is always followed.",
+    )
+
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
     log_json: bool = Field(default=True, validation_alias=_shared("LOG_JSON"))
+
+    @property
+    def tracing(self) -> TracingConfig:
+        return TracingConfig(self.otel_exporter_otlp_endpoint, self.otel_traces_sampler_ratio)
 
     @model_validator(mode="after")
     def _production_is_strict(self) -> ServiceSettings:

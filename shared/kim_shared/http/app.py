@@ -1,6 +1,7 @@
 """Wire the HTTP kit into a FastAPI app in the right order.
 
-Middleware, outermost first: tracing (binds ids, echoes headers) → metrics (counts every
+Middleware, outermost first: OpenTelemetry's server span (FastAPI instrumentation) →
+correlation id (binds it, echoes it and the ``traceparent``) → metrics (counts every
 answer, 500s included) → request guard (413, 401 before the body is read) → unhandled-
 error → Starlette's exception handlers → routes. Nothing here runs at import time.
 """
@@ -15,7 +16,7 @@ from kim_shared.http.guard import DEFAULT_MAX_BODY_BYTES, RequestGuard
 from kim_shared.http.health import HealthChecks, health_router
 from kim_shared.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from kim_shared.http.problems import install_problem_handlers
-from kim_shared.http.tracing import TracingMiddleware
+from kim_shared.http.tracing import TracingMiddleware, instrument
 
 
 def install_http_kit(
@@ -42,7 +43,8 @@ def install_http_kit(
     install_problem_handlers(app, constraint_messages=constraint_messages)  # innermost
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(TracingMiddleware)  # outermost: added last
+    app.add_middleware(TracingMiddleware)  # outermost of ours: added last
+    instrument(app)  # the server span wraps the whole stack
     app.include_router(health_router(checks))
     app.include_router(metrics_router(metrics))
     return checks

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kim_shared.errors import Conflict, DomainError, Invalid
 from kim_shared.http.routes import allowed_methods
-from kim_shared.logging import current_trace
+from kim_shared.tracing import current_correlation_id
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://kim.example/problems"
@@ -81,9 +81,9 @@ class Problem:
             body["detail"] = self.detail
         if instance:
             body["instance"] = instance
-        trace = current_trace()
-        if trace is not None:
-            body["correlation_id"] = trace.correlation_id
+        correlation_id = current_correlation_id()
+        if correlation_id is not None:
+            body["correlation_id"] = correlation_id
         for key, value in self.extensions.items():
             body.setdefault(key, value)
         return body

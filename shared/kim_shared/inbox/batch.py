@@ -51,7 +51,7 @@ from kim_shared.inbox.consumer import (
 from kim_shared.inbox.deadletter import Origin
 from kim_shared.inbox.errors import Retry, classify
 from kim_shared.kafka import Producer
-from kim_shared.logging import traced
+from kim_shared.tracing import consuming, consuming_batch
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,11 @@ class BatchInboxConsumer(BaseInboxConsumer):
         if len(items) == 1:
             await self._settle_alone(items[0], progress)
             return
-        with traced(None, None):
+        origin = items[0].origin
+        envelopes = [item.delivered.meta.envelope for item in items]
+        with consuming_batch(
+            envelopes, consumer=self.name, topic=origin.topic, partition=origin.partition
+        ):
             applied = await self._attempt(items)
         if applied is None:
             half = len(items) // 2
@@ -168,8 +172,14 @@ class BatchInboxConsumer(BaseInboxConsumer):
                 backoff = min(backoff * 2, self._retry.max_backoff_s)
 
     async def _settle_alone(self, item: _Item, progress: Progress) -> None:
-        envelope = item.delivered.meta.envelope
-        with traced(envelope.traceparent, envelope.correlationid):
+        envelope, origin = item.delivered.meta.envelope, item.origin
+        with consuming(
+            envelope,
+            consumer=self.name,
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+        ):
             try:
                 processed = await self._retrying(lambda: self._apply([item]), envelope.id)
             except DeadLetterError as dl:

@@ -52,7 +52,7 @@ from kim_shared.inbox.deadletter import Origin, dead_letter
 from kim_shared.inbox.errors import PermanentError, Retry, classify
 from kim_shared.inbox.lease import ConnectionLease
 from kim_shared.kafka import Producer
-from kim_shared.logging import traced
+from kim_shared.tracing import consuming
 
 log = logging.getLogger(__name__)
 
@@ -364,9 +364,17 @@ class InboxConsumer(BaseInboxConsumer):
         if delivered is None:
             return Outcome.SKIPPED
         handler = self._handlers[delivered.meta.envelope.type]
-        envelope = delivered.meta.envelope
-        with traced(envelope.traceparent, envelope.correlationid):
-            outcome = await self._retrying(lambda: self._apply(handler, delivered), envelope.id)
+        meta = delivered.meta
+        with consuming(
+            meta.envelope,
+            consumer=self.name,
+            topic=meta.topic,
+            partition=meta.partition,
+            offset=meta.offset,
+        ):
+            outcome = await self._retrying(
+                lambda: self._apply(handler, delivered), meta.envelope.id
+            )
         if self._after_commit is not None:
             await self._after_commit(origin)
         return outcome

@@ -15,6 +15,9 @@
   error; a row in a batch the broker refused is sent alone next time, and
   parked if refused alone; anything else (timeout, broker away) stays pending
   and the relay backs off. The transaction never outlives the send timeout.
+* Publishes each envelope unchanged: its CloudEvents ``traceparent`` names the span that
+  staged it. While tracing records, a batch is sent inside one span linked to those
+  (:func:`kim_shared.tracing.publishing`).
 * Woken by ``LISTEN kim_outbox`` (a trigger notifies on commit) and polls as
   a fallback.
 """
@@ -49,6 +52,7 @@ from kim_shared.producer import (
     RecordRefused,
     SendTimeout,
 )
+from kim_shared.tracing import publishing
 
 log = logging.getLogger(__name__)
 
@@ -185,10 +189,11 @@ class OutboxRelay:
             result.claimed = len(rows)
             if not rows:
                 return result
-            outcomes = await self._producer.deliver(
-                [_record(r) for r in rows],
-                isolate={i for i, r in enumerate(rows) if r["attempts"] > 0},
-            )
+            with publishing([r["payload"] for r in rows]):  # a span only while recording
+                outcomes = await self._producer.deliver(
+                    [_record(r) for r in rows],
+                    isolate={i for i, r in enumerate(rows) if r["attempts"] > 0},
+                )
             parked: list[tuple[int, str]] = []
             refused: list[tuple[int, str]] = []
             for row, error in zip(rows, outcomes, strict=True):

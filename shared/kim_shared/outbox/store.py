@@ -22,7 +22,7 @@ from kim_shared.db.pool import Connection
 from kim_shared.errors import Invalid
 from kim_shared.events.base import Event
 from kim_shared.events.envelope import CONTENT_TYPE, MAX_ENVELOPE_BYTES, CloudEvent
-from kim_shared.logging import current_trace
+from kim_shared.tracing import current_correlation_id, current_traceparent
 
 
 class OutboxMisuse(RuntimeError):
@@ -57,7 +57,6 @@ class EventSource:
 
 
 def envelope(event: Event, source: EventSource, *, kabupaten: str | None = None) -> CloudEvent:
-    trace = current_trace()
     return CloudEvent(
         id=uuid.uuid4(),
         source=source.uri,
@@ -65,8 +64,8 @@ def envelope(event: Event, source: EventSource, *, kabupaten: str | None = None)
         subject=event.subject,
         time=datetime.now(UTC),
         data=event.data(),
-        traceparent=trace.traceparent if trace else None,
-        correlationid=trace.correlation_id if trace else None,
+        traceparent=current_traceparent(),  # the span staging it: the consumer's parent
+        correlationid=current_correlation_id(),
         kabupaten=kabupaten or source.kabupaten,
     )
 
