@@ -170,5 +170,6 @@ async def test_metrics_count_the_pages_served(tmp_path: Path) -> None:
         for x in scraped.text.splitlines()
         if x.startswith("http_requests_total{") and "/masuk" in x
     )
-    assert 'route="/masuk"' in line and 'status="200"' in line
+    assert 'route="/masuk"' in line
+    assert 'status="200"' in line
     assert line.endswith(" 1.0")
