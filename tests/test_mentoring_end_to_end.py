@@ -217,7 +217,11 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
     assert (opened["status"], opened["expert_subject"]) == ("assigned", "ahli-jurnalistik")
     for who in (expert, officer, staff):
         page = _ok(await mentoring_http.get("/help-requests", headers=who))
-        assert [r["id"] for r in page["items"]] == [request_id]
+        assert [r["id"] for r in page["items"] if r["origin"] == "member"] == [request_id]
+    # the KIM formed with no onboarding training scheduled: the proactive rule asked for one
+    page = _ok(await mentoring_http.get("/help-requests", headers=staff))
+    system = [(r["rule"], r["kim_id"]) for r in page["items"] if r["origin"] == "system"]
+    assert system == [("onboarding", str(kim_id))]
     _ok(
         await mentoring_http.post(
             f"/help-requests/{request_id}/sessions",
