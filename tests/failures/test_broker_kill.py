@@ -36,8 +36,11 @@ async def test_a_killed_broker_loses_no_acknowledged_write(platform: Platform) -
     listings = await wait_clean(
         platform, lambda: listing_stages(platform, load.listings), what="listings"
     )
-    print(
-        f"\nbroker SIGKILL: {during_outage} writes acknowledged during the outage\n{kims}\n{listings}"
+    tell(
+        f"Kafka SIGKILLed for {OUTAGE_S:.0f} s, restarted: {during_outage} writes "
+        "acknowledged during the outage",
+        kims,
+        listings,
     )
     assert kims.clean, str(kims)
     assert listings.clean, str(listings)
