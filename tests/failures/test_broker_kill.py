@@ -9,7 +9,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.failures.support import Load, Platform, kim_stages, listing_stages, wait_clean
+from tests.failures.support import Load, Platform, kim_stages, listing_stages, tell, wait_clean
 
 pytestmark = pytest.mark.integration
 
