@@ -32,6 +32,9 @@ SERVICE_ENV = {
     "KIM_KAFKA_SEND_TIMEOUT_S": "2",
     "KIM_KAFKA_STOP_TIMEOUT_S": "2",
     "KIM_LOG_JSON": "false",
+    # small relay batches: a backlog takes long enough to publish for a test to kill the
+    # relay in the middle of it
+    "KIM_REGISTRY_OUTBOX_BATCH_SIZE": "50",
     **{f"KIM_{s.upper()}_OUTBOX_POLL_INTERVAL_S": "0.2" for s in (*PROJECTING, "registry")},
 }
 

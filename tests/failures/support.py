@@ -267,66 +267,75 @@ async def inbox_of(p: Platform, service: str, consumer: str) -> list[str]:
     return [r["id"] for r in rows]
 
 
-async def listing_stages(p: Platform, history: History) -> Report:
+async def listing_stages(
+    p: Platform,
+    history: History,
+    *,
+    through: tuple[str, ...] = ("content", "marketplace", "registry"),
+) -> Report:
     """Listings through three services: on the listing topic (submitted, copies allowed),
     screened once by content (screenings rows), decided once (content's staged decisions,
     copies allowed on the moderation topic), published once by the marketplace (its staged
-    ``listing published`` facts) and counted once in the registry's activity."""
+    ``listing published`` facts) and counted once in the registry's activity. ``through``
+    names the services the listings are expected to reach."""
     ours = list(history.ops())
-    listing_events = await topic_events(p.bootstrap, MARKETPLACE_LISTING.name)
-    decisions = await topic_events(p.bootstrap, CONTENT_MODERATION.name)
-    screened = await p.fetch(
-        "content",
-        "SELECT subject_id::text AS id FROM screenings WHERE subject_type = 'listing'"
-        " AND subject_id = ANY($1::uuid[]) ORDER BY id",
-        ours,
-    )
-    staged_decisions = await p.fetch(
-        "content",
-        "SELECT key AS id FROM outbox WHERE topic = $1 AND key = ANY($2::text[]) ORDER BY id",
-        CONTENT_MODERATION.name,
-        ours,
-    )
-    published = await p.fetch(
-        "marketplace",
-        "SELECT key AS id FROM outbox WHERE topic = $1 AND key = ANY($2::text[])"
-        " AND event_type = 'kim.marketplace.listing.published.v1' ORDER BY id",
-        MARKETPLACE_LISTING.name,
-        ours,
-    )
-    activity = await p.fetch(
-        "registry",
-        "SELECT source_id::text AS id FROM kim_activity WHERE kind = 'listing_published'"
-        " AND source_id = ANY($1::uuid[])",
-        ours,
-    )
     mine = set(ours)
+    stages: dict[str, list[Seen]] = {}
+    topics: dict[str, list[Seen]] = {}
 
     def rows(records: list[asyncpg.Record]) -> list[Seen]:
         return [Seen(r["id"], r["id"]) for r in records]
 
-    return check(
-        history,
-        {
-            "content.listing-moderation (screenings)": rows(screened),
-            "content.listing-moderation (decisions staged)": rows(staged_decisions),
-            "marketplace.listing-decisions (listing published staged)": rows(published),
-            "registry.activity (kim_activity)": rows(activity),
-        },
-        topics={
-            MARKETPLACE_LISTING.name: [
-                s
-                for s in _seen(listing_events, "kim.marketplace.listing.submitted.v1", "listing_id")
-                if s.op in mine
-            ],
-            CONTENT_MODERATION.name: [
-                s
-                for s in _seen(decisions, "kim.content.moderation.decided.v1", "subject_id")
-                if s.op in mine
-            ],
-        },
-        unordered=["registry.activity (kim_activity)"],
-    )
+    listing_events = await topic_events(p.bootstrap, MARKETPLACE_LISTING.name)
+    topics[MARKETPLACE_LISTING.name] = [
+        s
+        for s in _seen(listing_events, "kim.marketplace.listing.submitted.v1", "listing_id")
+        if s.op in mine
+    ]
+    if "content" in through:
+        stages["content.listing-moderation (screenings)"] = rows(
+            await p.fetch(
+                "content",
+                "SELECT subject_id::text AS id FROM screenings WHERE subject_type = 'listing'"
+                " AND subject_id = ANY($1::uuid[]) ORDER BY id",
+                ours,
+            )
+        )
+        stages["content.listing-moderation (decisions staged)"] = rows(
+            await p.fetch(
+                "content",
+                "SELECT key AS id FROM outbox WHERE topic = $1 AND key = ANY($2::text[])"
+                " ORDER BY id",
+                CONTENT_MODERATION.name,
+                ours,
+            )
+        )
+        decisions = await topic_events(p.bootstrap, CONTENT_MODERATION.name)
+        topics[CONTENT_MODERATION.name] = [
+            s
+            for s in _seen(decisions, "kim.content.moderation.decided.v1", "subject_id")
+            if s.op in mine
+        ]
+    if "marketplace" in through:
+        stages["marketplace.listing-decisions (listing published staged)"] = rows(
+            await p.fetch(
+                "marketplace",
+                "SELECT key AS id FROM outbox WHERE topic = $1 AND key = ANY($2::text[])"
+                " AND event_type = 'kim.marketplace.listing.published.v1' ORDER BY id",
+                MARKETPLACE_LISTING.name,
+                ours,
+            )
+        )
+    if "registry" in through:
+        stages["registry.activity (kim_activity)"] = rows(
+            await p.fetch(
+                "registry",
+                "SELECT source_id::text AS id FROM kim_activity WHERE kind = 'listing_published'"
+                " AND source_id = ANY($1::uuid[])",
+                ours,
+            )
+        )
+    return check(history, stages, topics=topics, unordered=["registry.activity (kim_activity)"])
 
 
 async def wait_clean(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,12 +137,15 @@ class Fleet:
         """SIGTERM, as Kubernetes stops a pod (SIGKILL after the grace period)."""
         self.instance(service, instance).stop()
 
-    def restart(self, service: str, instance: int = 1, *, timeout: float = 120) -> None:
-        """Start a stopped or killed instance again with its environment; wait until ready."""
+    def restart(self, service: str, instance: int = 1, *, timeout: float = 120) -> float:
+        """Start a stopped or killed instance again with its environment; wait until ready.
+        Returns the seconds it took to be ready."""
         ident = InstanceId(service, instance)
         if self.processes[ident].alive():
             raise RuntimeError(f"{ident} is still running")
+        started = time.monotonic()
         self._spawn(ident).wait_ready(timeout=timeout)
+        return time.monotonic() - started
 
     def pids(self) -> dict[str, int]:
         return {str(i): p.pid for i, p in self.processes.items() if p.alive()}
