@@ -26,6 +26,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kim_devstack.invariants import History, Report, Seen, check
 from kim_devstack.postgres import PostgresNode
@@ -360,3 +361,18 @@ def tell(what: str, *reports: Report) -> None:
     print(f"\n=== {what}")
     for report in reports:
         print(report)
+
+
+async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
+    """Has ``group`` committed every record of ``topic`` (lag 0 on every partition)?"""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            if (await consumer.committed(tp) or 0) < ends[tp]:
+                return False
+        return True
+    finally:
+        await consumer.stop()

@@ -193,6 +193,16 @@ def check(
     return Report(len(writes), len(acked_order), tuple(reports), tuple(final_reports))
 
 
+def combine(*reports: Report) -> Report:
+    """One report of several checks (stages that expect different writes)."""
+    return Report(
+        sum(r.acknowledged for r in reports),
+        sum(r.keys for r in reports),
+        tuple(s for r in reports for s in r.stages),
+        tuple(f for r in reports for f in r.finals),
+    )
+
+
 def _stage(
     name: str,
     seen: list[Seen],
