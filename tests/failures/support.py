@@ -236,36 +236,45 @@ def _seen(events: Iterable[tuple[str, dict[str, Any]]], type_: str, op: str) -> 
 
 
 async def kim_stages(p: Platform, load: Load) -> Report:
-    """KIM renames: the state topic in order (copies allowed) and every KIM projection's
-    final name."""
+    """KIM renames: the state topic in order (copies allowed), each projection consumer's
+    inbox (every state event applied once; no application order is recorded within a batch,
+    so order shows in the final state) and every KIM projection's final name."""
     history = load.kims
     state = await topic_events(p.bootstrap, REGISTRY_KIM_STATE.name)
-    ours = set(history.last_per_key())
-    topic = [
-        Seen(key, str(ce["data"]["name"]))
+    ours = [
+        (key, ce)
         for key, ce in state
         if ce.get("type") == "kim.registry.kim_state.changed.v1"
         and str(ce["data"]["name"]).startswith(load.prefix)
     ]
+    topic = [Seen(key, str(ce["data"]["name"])) for key, ce in ours]
+    seen_as = {str(ce["id"]): Seen(key, str(ce["data"]["name"])) for key, ce in ours}
+    kims = list(history.last_per_key())
+    stages: dict[str, list[Seen]] = {}
     finals: dict[str, Mapping[str, str]] = {}
     for service in PROJECTING:
+        consumer = f"{service}.projection.kim"
+        applied = await p.fetch(
+            service,
+            "SELECT event_id::text AS id FROM inbox WHERE consumer = $1"
+            " AND event_id = ANY($2::uuid[])",
+            consumer,
+            list(seen_as),
+        )
+        stages[f"{consumer} (inbox)"] = [seen_as[r["id"]] for r in applied]
         rows = await p.fetch(
             service,
             "SELECT kim_id::text AS k, name FROM kim_projection WHERE kim_id = ANY($1::uuid[])",
-            list(ours),
+            kims,
         )
         finals[f"{service} kim_projection"] = {r["k"]: r["name"] for r in rows}
-    return check(history, topics={REGISTRY_KIM_STATE.name: topic}, finals=finals)
-
-
-async def inbox_of(p: Platform, service: str, consumer: str) -> list[str]:
-    """Event ids in ``consumer``'s inbox, in the order it applied them."""
-    rows = await p.fetch(
-        service,
-        "SELECT event_id::text AS id FROM inbox WHERE consumer = $1 ORDER BY processed_at, ctid",
-        consumer,
+    return check(
+        history,
+        stages,
+        topics={REGISTRY_KIM_STATE.name: topic},
+        unordered=stages,
+        finals=finals,
     )
-    return [r["id"] for r in rows]
 
 
 async def listing_stages(
