@@ -14,11 +14,10 @@ import httpx
 import pytest
 
 from kim_devstack.kafka import KafkaNode
-from kim_devstack.paths import state_dir
 from kim_devstack.postgres import PostgresNode
+from kim_devstack.process import port_open
 from kim_devstack.processes import Fleet
-from kim_devstack.stack import TEST_PORTS
-from kim_devstack.testing import _test_ports, eventually, services_base_port
+from kim_devstack.testing import eventually, services_base_port
 from kim_registry.regions.importer import import_regions
 from kim_shared.events.topics import declared_topics
 from kim_shared.kafka import ensure_topics
@@ -54,15 +53,16 @@ def _fresh_kafka(node: KafkaNode) -> None:
 
 @pytest.fixture(scope="package")
 async def platform(
-    outage_kafka_node: KafkaNode, pg_server: str, tmp_path_factory: pytest.TempPathFactory
+    outage_kafka_node: KafkaNode,
+    outage_postgres_node: PostgresNode,
+    pg_server: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Platform]:
     work = tmp_path_factory.mktemp("failures")
     await asyncio.to_thread(_fresh_kafka, outage_kafka_node)
-    ports = _test_ports()
-    pg_dir = state_dir("test" if ports == TEST_PORTS else f"test-{ports.kafka}") / "pg-mentoring"
-    shutil.rmtree(pg_dir, ignore_errors=True)  # beside the session's data: the server's user
-    mentoring_pg = PostgresNode(pg_dir, port=ports.postgres + 3)  # can reach it there
-    await asyncio.to_thread(mentoring_pg.start)
+    mentoring_pg = outage_postgres_node
+    if not port_open(mentoring_pg.host, mentoring_pg.port):  # an earlier test left it down
+        await asyncio.to_thread(mentoring_pg.start)
     fleet = Fleet(
         kafka_bootstrap=outage_kafka_node.bootstrap_servers,
         postgres_url=pg_server,
@@ -83,8 +83,9 @@ async def platform(
             await pool.close()
         if outage_kafka_node.pid is None:
             await asyncio.to_thread(outage_kafka_node.start)
+        if not port_open(mentoring_pg.host, mentoring_pg.port):
+            await asyncio.to_thread(mentoring_pg.start)
         await asyncio.to_thread(fleet.stop)
-        await asyncio.to_thread(mentoring_pg.stop, "immediate")
         print(f"failure platform logs: {Path(work) / 'logs'}")
 
 

@@ -29,6 +29,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kim_devstack.invariants import History, Report, Seen, check
+from kim_devstack.kafka import KafkaNode
 from kim_devstack.postgres import PostgresNode
 from kim_devstack.processes import Fleet
 from kim_devstack.testing import eventually
@@ -52,7 +53,7 @@ class Platform:
     fleet: Fleet
     bootstrap: str
     mentoring_pg: PostgresNode
-    kafka_node: Any  # kim_devstack.kafka.KafkaNode
+    kafka_node: KafkaNode
     pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
     operator: dict[str, str] = field(default_factory=dict)  # registry staff headers
     owner: dict[str, str] = field(default_factory=dict)  # the seller's owner
@@ -149,9 +150,6 @@ class Load:
     async def stop(self) -> None:
         self._stop.set()
         await asyncio.gather(*self._tasks)
-
-    async def run_for(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
     async def _request(self, service: str, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self.client.request(method, self._base(service) + path, **kw)
@@ -359,10 +357,6 @@ async def wait_clean(
         if report.clean or time.monotonic() > deadline:
             return report
         await asyncio.sleep(1.0)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def tell(what: str, *reports: Report) -> None:
