@@ -49,9 +49,8 @@ async def test_a_restarted_database_takes_only_its_service_down_and_it_catches_u
             for service in ("content", "marketplace"):
 
                 async def caught_up(s: str = service) -> bool:
-                    return await _name_in(platform, s, renamed.key) is not None and (
-                        await _name_in(platform, s, renamed.key)
-                    ) in {w.op for w in load.kims.writes[acked_at_stop:]}
+                    name = await _name_in(platform, s, renamed.key)
+                    return name in {w.op for w in load.kims.writes[acked_at_stop:]}
 
                 await eventually(caught_up, within=30, what=f"{service} consuming meanwhile")
         finally:

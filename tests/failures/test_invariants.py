@@ -4,7 +4,7 @@ failure tests would prove nothing)."""
 
 from __future__ import annotations
 
-from kim_devstack.invariants import History, Seen, check
+from kim_devstack.invariants import History, Seen, Write, check, combine
 
 
 def _history() -> History:
@@ -79,3 +79,12 @@ def test_ops_nobody_acknowledged_are_reported_not_failed() -> None:
     report = check(_history(), {"consumer": _seen("a1", "b1", "a2", "a3", "b2", "a9")})
     assert report.clean, str(report)
     assert report.stage("consumer").unacknowledged == ("a9",)
+
+
+def test_checks_of_different_writes_combine_into_one_verdict() -> None:
+    ok = check([Write("k", "x")], {"a": [Seen("k", "x")]})
+    lost = check([Write("j", "y")], {"b": []})
+    report = combine(ok, lost)
+    assert not report.clean
+    assert [s.name for s in report.stages] == ["a", "b"]
+    assert report.stage("b").lost == ("y",)

@@ -46,7 +46,7 @@ from tests.failures.support import (
 pytestmark = pytest.mark.integration
 
 KILLS = 3
-LISTINGS = 800
+LISTINGS = 1000
 PROVINCE = "35"  # Jawa Timur: about 9,000 regions beyond Ponorogo's
 
 
@@ -71,12 +71,13 @@ async def kill_mid_stream(
     progress: Callable[[], Awaitable[int]],
     total: int,
     before_kill: Callable[[], Awaitable[None]] | None = None,
+    after_restart: Callable[[], Awaitable[None]] | None = None,
 ) -> list[int]:
     """SIGKILL ``service`` :data:`KILLS` times, each once ``progress`` has moved on by a
-    twentieth of ``total`` since the last restart (so every kill lands while work is under way);
+    fortieth of ``total`` since the last restart (so every kill lands while work is under way);
     restart it each time. Returns the progress at each kill."""
     at_kill: list[int] = []
-    step = max(total // 20, 1)
+    step = max(total // 40, 1)
     for _ in range(KILLS):
         start = await progress()
         target = min(start + step, total - 1)
@@ -91,6 +92,8 @@ async def kill_mid_stream(
         at_kill.append(await progress())
         assert at_kill[-1] < total, f"{service} finished before it could be killed"
         await asyncio.to_thread(platform.fleet.restart, service)
+        if after_restart is not None:
+            await after_restart()
     return at_kill
 
 
@@ -132,8 +135,15 @@ async def test_a_consumer_killed_mid_stream_applies_each_event_once(platform: Pl
         async def scrape() -> None:
             skipped.append(await duplicates_skipped(client, platform.url("content"), group))
 
+        async def no_duplicate_effect_so_far() -> None:
+            report = await listing_stages(platform, history, through=("content",))
+            twice = [s for s in report.stages if s.duplicated and not s.duplicates_allowed]
+            assert not twice, str(report)
+
         publishing = asyncio.create_task(publish_events(platform.bootstrap, "marketplace", events))
-        at_kill = await kill_mid_stream(platform, "content", screened, LISTINGS, scrape)
+        at_kill = await kill_mid_stream(
+            platform, "content", screened, LISTINGS, scrape, no_duplicate_effect_so_far
+        )
         await publishing
 
         async def all_screened() -> bool:
