@@ -20,22 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bench.harness import loadgen
 from kim_devstack.paths import repo_root
-from kim_devstack.services import (
-    SERVICE_NAMES,
-    ServiceDef,
-    ServiceProcess,
-    uvicorn_command,
-)
-from kim_devstack.stack import Ports, Stack, create_database
-from kim_shared.auth import Principal
-from kim_shared.auth.mint import mint_dev_token
+from kim_devstack.processes import Fleet
+from kim_devstack.services import SERVICE_NAMES, ServiceDef, uvicorn_command
+from kim_devstack.stack import Ports, Stack
 from kim_shared.events.topics import declared_topics
 from kim_shared.kafka import ensure_topics
-from kim_shared.settings import ServiceSettings
 
 DEFAULT_PORT_BASE = 37000
 
@@ -47,65 +38,56 @@ def ports_at(base: int) -> Ports:
 
 @dataclass
 class Platform:
+    """The stack plus a :class:`~kim_devstack.processes.Fleet` of the services (one instance
+    each, on ``port_base + 101`` … ``+ 104``), each on a new database of its own."""
+
     stack: Stack
     port_base: int
     work: Path  # logs, keys, load specs (a temporary directory)
-    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
-    databases: dict[str, str] = field(default_factory=dict)  # service -> DSN
-    processes: dict[str, ServiceProcess] = field(default_factory=dict)
-    defs: dict[str, ServiceDef] = field(default_factory=dict)
+    fleet: Fleet = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fleet = Fleet(
+            kafka_bootstrap=self.stack.kafka_bootstrap,
+            postgres_url=self.stack.postgres_url,
+            work=self.work,
+            base_port=self.port_base + 100,
+            prefix="bench",
+        )
+
+    @property
+    def tag(self) -> str:
+        return self.fleet.tag
 
     @property
     def key_dir(self) -> Path:
-        return self.work / "keys"
+        return self.fleet.key_dir
+
+    @property
+    def databases(self) -> dict[str, str]:
+        """Service (or case) name -> DSN; every one is dropped by :meth:`stop`."""
+        return self.fleet.databases
+
+    @property
+    def defs(self) -> dict[str, ServiceDef]:
+        return {i.service: p.service for i, p in self.fleet.processes.items()}
 
     def database(self, name: str) -> str:
         """A new database ``bench_<tag>_<name>`` (dropped by :meth:`stop`)."""
-        dsn = asyncio.run(create_database(self.stack.postgres_url, f"bench_{self.tag}_{name}"))
-        self.databases[name] = dsn
-        return dsn
+        return self.fleet.database(name)
 
     def start_services(self, names: Sequence[str] = SERVICE_NAMES) -> None:
-        env = {
-            "KIM_KAFKA_BOOTSTRAP_SERVERS": self.stack.kafka_bootstrap,
-            "KIM_AUTH_DEV_KEY_DIR": str(self.key_dir),
-        }
-        for name in names:
-            env[f"KIM_{name.upper()}_DATABASE_URL"] = self.database(name)
-        logs = self.work / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        for i, name in enumerate(names, 1):
-            service = ServiceDef(name, self.port_base + 100 + i)
-            self.defs[name] = service
-            self.processes[name] = ServiceProcess(service, env, logs)
-        for proc in self.processes.values():
-            proc.wait_ready(timeout=120)
+        self.fleet.start(names)
 
     def token(self, *roles: str, region: str | None = None) -> str:
-        settings = ServiceSettings(auth_dev_key_dir=str(self.key_dir))
-        principal = Principal(subject="bench", roles=frozenset(roles), region_scope=region)
-        return mint_dev_token(settings, principal)
+        return self.fleet.token(*roles, region=region, sub="bench")
 
     def rss_mib(self) -> dict[str, float]:
         """Resident memory of each service process (``VmRSS``), MiB."""
-        return {name: rss_mib(proc.pid) for name, proc in self.processes.items()}
+        return {i.service: rss_mib(p.pid) for i, p in self.fleet.processes.items()}
 
     def stop(self) -> None:
-        for proc in reversed(list(self.processes.values())):
-            proc.stop()
-        self.processes.clear()
-        if self.databases:
-            asyncio.run(_drop(self.stack.postgres_url, list(self.databases)))
-            self.databases.clear()
-
-
-async def _drop(server: str, names: list[str]) -> None:
-    conn = await asyncpg.connect(server)
-    try:
-        for name in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+        self.fleet.stop()
 
 
 def rss_mib(pid: int) -> float:

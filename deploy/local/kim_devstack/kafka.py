@@ -169,6 +169,14 @@ class KafkaNode:
             stop_process(self._proc, timeout=30)
             self._proc = None
 
+    def kill(self) -> None:
+        """``kill -9`` the broker (no controlled shutdown, nothing flushed by Kafka itself);
+        :meth:`start` brings it back on the same data, recovering its logs."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(30)
+            self._proc = None
+
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,9 +72,16 @@ def portal_env(services: tuple[ServiceDef, ...]) -> dict[str, str]:
 
 
 class ServiceProcess:
-    def __init__(self, service: ServiceDef, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        service: ServiceDef,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        log_file: Path | None = None,
+    ) -> None:
         self.service = service
-        self.log_file = log_dir / f"{service.name}.log"
+        self.log_file = log_file or log_dir / f"{service.name}.log"
         self._proc = subprocess.Popen(
             uvicorn_command(service.module, service.port),
             env={**os.environ, **env},
@@ -103,6 +111,12 @@ class ServiceProcess:
 
     def stop(self) -> None:
         stop_process(self._proc, timeout=20)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (default ``kill -9``) and reap the process."""
+        if self._proc.poll() is None:
+            self._proc.send_signal(sig)
+            self._proc.wait(30)
 
     def alive(self) -> bool:
         return self._proc.poll() is None

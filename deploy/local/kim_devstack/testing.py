@@ -30,6 +30,7 @@ from fastapi import FastAPI
 
 from kim_devstack.kafka import KafkaNode
 from kim_devstack.paths import state_dir
+from kim_devstack.postgres import PostgresNode
 from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_database
 from kim_shared.auth import Principal
 from kim_shared.auth.mint import mint_dev_token
@@ -75,13 +76,18 @@ def kafka_bootstrap(stack: Stack) -> str:
     return stack.kafka_bootstrap
 
 
+def _session_dir() -> Path:
+    """Where this test session's stack keeps its data (``.local/test`` or ``test-<port>``)."""
+    ports = _test_ports()
+    return state_dir("test" if ports == TEST_PORTS else f"test-{ports.kafka}")
+
+
 @pytest.fixture(scope="session")
 def outage_kafka_node() -> Iterator[KafkaNode]:
     """A second Kafka, started on first use, for tests that stop and restart the broker
     while the session's broker serves everything else. Ports: the test Kafka's plus 100."""
     ports = _test_ports()
-    base = state_dir("test" if ports == TEST_PORTS else f"test-{ports.kafka}")
-    data = base / "kafka-outage"
+    data = _session_dir() / "kafka-outage"
     if data.exists():
         shutil.rmtree(data)
     node = KafkaNode(
@@ -102,6 +108,22 @@ def outage_kafka(outage_kafka_node: KafkaNode) -> KafkaNode:
     if outage_kafka_node.pid is None:
         outage_kafka_node.start()
     return outage_kafka_node
+
+
+@pytest.fixture(scope="session")
+def outage_postgres_node() -> Iterator[PostgresNode]:
+    """A second PostgreSQL, started on first use, for tests that stop a service's database
+    (``stop("immediate")``, as a crash would) and start it again on the same data while the
+    session's server serves everything else. Port: the test PostgreSQL's plus 3."""
+    data = _session_dir() / "postgres-outage"  # not tmp_path: the server's user reaches it
+    if data.exists():
+        shutil.rmtree(data)
+    node = PostgresNode(data, port=_test_ports().postgres + 3)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop("immediate")
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,12 @@
 Code raises the HTTP-free errors of :mod:`kim_shared.errors` (one family, each knowing
 its status); :func:`install_problem_handlers` renders those, request validation errors
 (422 with an ``errors`` list), Starlette HTTP errors (404 unknown route, 405, ...),
-PostgreSQL constraint and data errors (409/422, so bad input is never a 500) and, last,
-any unexpected exception (500 with a generic detail; the traceback goes to the log,
-never to the client). Every body carries ``correlation_id`` when a trace is bound, so a
-user can quote it and an operator can find the log lines.
+PostgreSQL constraint and data errors (409/422, so bad input is never a 500), an
+infrastructure outage (the database refusing or losing connections: 503 with
+``Retry-After``, the same errors a consumer retries forever) and, last, any unexpected
+exception (500 with a generic detail; the traceback goes to the log, never to the client).
+Every body carries ``correlation_id`` when a trace is bound, so a user can quote it and an
+operator can find the log lines.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kim_shared.errors import Conflict, DomainError, Invalid
 from kim_shared.http.routes import allowed_methods
+from kim_shared.inbox.errors import Retry, classify
 from kim_shared.tracing import current_correlation_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -299,7 +302,22 @@ def _db_handler(
     return handler
 
 
+def unavailable_problem() -> Problem:
+    return Problem(
+        503,
+        "A service this request needs (its database) is unavailable right now. Nothing was "
+        "changed; retry in a few seconds.",
+        slug="service-unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> Response:
+    if classify(exc) is Retry.FOREVER:  # connection refused or lost, server shutting down
+        log.warning(
+            "infrastructure unavailable on %s %s: %r", request.method, request.url.path, exc
+        )
+        return unavailable_problem().response(request.url.path)
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return internal_error_problem().response(request.url.path)
 

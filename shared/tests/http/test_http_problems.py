@@ -81,6 +81,8 @@ def make_app() -> FastAPI:
             raise Conflict("The KIM is dissolved.", slug="kim-dissolved")
         if kim_id == 4220:
             raise Invalid("founded_on lies in the future.", field="body.founded_on")
+        if kim_id == 503:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 15432)")
         if kim_id == 500:
             raise RuntimeError("secret connection string postgres://admin:hunter2@db")
         return {"id": kim_id}
@@ -205,6 +207,17 @@ async def test_unhandled_exception_is_a_generic_500_with_logged_traceback(
     [record] = [r for r in caplog.records if r.name == "kim_shared.http.problems"]
     assert record.exc_info is not None
     assert "hunter2" in str(record.exc_info[1])
+
+
+async def test_a_database_that_refuses_connections_is_a_503_to_retry(
+    client: httpx.AsyncClient,
+) -> None:
+    """An outage is not the request's fault nor a bug: 503 with Retry-After, not a 500."""
+    response = await client.get("/kims/503")
+    body = assert_problem(response, 503)
+    assert body["type"] == "https://kim.example/problems/service-unavailable"
+    assert response.headers["retry-after"] == "5"
+    assert "15432" not in response.text
 
 
 async def test_unique_violation_is_409_without_the_value(client: httpx.AsyncClient) -> None:
