@@ -17,6 +17,9 @@ one that names none (bytes that are no event at all) to every staff member.
 Bounded, so that a large backlog cannot hang a request: at most ``limit`` letters (the
 newest first), read from the last ``limit`` records of each partition and within a time
 budget; ``truncated`` says when older letters may exist that the answer does not hold.
+The replay markers are read whole (half the budget at most: without them pending and
+replayed cannot be told apart); when they, or the broker itself, do not answer in time the
+answer is a 503 problem.
 Replaying stays with ``kim dlq replay`` (an operator with broker access).
 """
 
