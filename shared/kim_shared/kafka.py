@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -16,7 +17,15 @@ from aiokafka.errors import TopicAlreadyExistsError
 from kim_shared.events.topics import TopicSpec
 from kim_shared.producer import OutgoingRecord, Producer
 
-__all__ = ["OutgoingRecord", "Producer", "StoredRecord", "ensure_topics", "read_topic"]
+__all__ = [
+    "OutgoingRecord",
+    "Producer",
+    "StoredRecord",
+    "Tails",
+    "ensure_topics",
+    "read_tails",
+    "read_topic",
+]
 
 
 async def ensure_topics(
@@ -116,5 +125,72 @@ async def read_topic(
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         return sorted(out, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()
+
+
+@dataclass(frozen=True)
+class Tails:
+    """The newest records of some topics, as :func:`read_tails` found them."""
+
+    records: list[StoredRecord]
+    complete: bool
+    """Every record of the topics was read: no partition held more than the tail, and
+    every partition was read to its end within the time allowed."""
+
+
+def _stored(r: Any) -> StoredRecord:
+    return StoredRecord(
+        r.topic, r.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp
+    )
+
+
+async def read_tails(
+    bootstrap_servers: str, topics: Iterable[str], *, per_partition: int, within_s: float
+) -> Tails:
+    """The last ``per_partition`` records of each partition of ``topics`` (one consumer, no
+    group, nothing committed), newest last per partition.
+
+    Bounded twice: at most ``per_partition`` records per partition, and what was read when
+    ``within_s`` ran out (``complete`` is then false) rather than an exception. Reaching
+    the broker at all is the caller's bound (``asyncio.wait_for``). Unknown topics hold
+    nothing.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [
+            TopicPartition(topic, p)
+            for topic in sorted(set(topics))
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        if not tps:
+            return Tails([], complete=True)
+        consumer.assign(tps)
+        starts = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
+        complete = True
+        for tp in tps:
+            first = max(starts[tp], ends[tp] - per_partition)
+            complete = complete and first == starts[tp]
+            consumer.seek(tp, first)
+        out: list[StoredRecord] = []
+        remaining = {tp for tp in tps if ends[tp] > starts[tp]}
+        while remaining:
+            left_ms = int((deadline - loop.time()) * 1000)
+            if left_ms <= 0:
+                complete = False
+                break
+            batch = await consumer.getmany(*remaining, timeout_ms=min(left_ms, 1000))
+            out += [_stored(r) for tp, rs in batch.items() for r in rs if r.offset < ends[tp]]
+            for tp in list(remaining):  # also partitions whose tail was compacted away
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return Tails(sorted(out, key=lambda r: (r.topic, r.partition, r.offset)), complete)
     finally:
         await consumer.stop()

@@ -37,6 +37,7 @@ from kim_shared.events.base import Event
 from kim_shared.events.topics import TopicSpec
 from kim_shared.housekeeping import housekeeping
 from kim_shared.http.app import install_http_kit
+from kim_shared.http.dead_letters import dead_letters_router
 from kim_shared.http.docs import DocsAssets, install_docs
 from kim_shared.http.health import broker_check, database_check, outbox_backlog_check
 from kim_shared.http.metrics import ServiceMetrics
@@ -152,6 +153,12 @@ class ServiceSpec:
         """The service's own consumers and one per mounted projection."""
         return (*self.consumers, *(projection_consumer(self.name, p) for p in self.projections))
 
+    @property
+    def topics_by_consumer(self) -> dict[str, list[str]]:
+        """Consumer group -> the topics it reads: whose dead letters ``GET /dead-letters``
+        lists (:mod:`kim_shared.http.dead_letters`)."""
+        return {c.name: [t.name for t in c.topics] for c in self.every_consumer}
+
     # ---------------------------------------------------------------------------------------
 
     def asyncapi(self, bootstrap: str = "127.0.0.1:19092") -> dict[str, Any]:
@@ -258,6 +265,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     )
     for router in spec.routers:
         app.include_router(router)
+    app.include_router(
+        dead_letters_router(spec.name, settings.kafka_bootstrap_servers, spec.topics_by_consumer)
+    )
     install_openapi(app)  # errors, security and If-Match as the kit answers them
     return app
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kim_shared.settings import DEFAULT_KAFKA, Environment
+from kim_shared.settings import Environment
 
 DEFAULT_ASSETS = Path(__file__).resolve().parent.parent / "assets-src" / "node_modules"
 DEV_SECRET = "kim-portal-development-only-secret"
@@ -59,12 +59,6 @@ class PortalSettings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
     oidc_scope: str = "openid profile"
-
-    kafka_bootstrap_servers: str = Field(
-        default=DEFAULT_KAFKA, validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
-    )
-    """Read (never written) for the operators' dead-letter overview."""
-    dead_letters_timeout_s: float = Field(default=15.0, gt=0)
 
     assets_dir: str = str(DEFAULT_ASSETS)
     """Where ``npm ci`` put htmx (services/portal/assets-src/node_modules)."""

@@ -81,12 +81,8 @@ async def serving(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def serving_portal(
-    keys: Path, bootstrap: str, services: dict[str, Running]
-) -> AsyncIterator[str]:
-    settings = PortalSettings(
-        auth_dev_key_dir=str(keys), public_cache_s=0, kafka_bootstrap_servers=bootstrap
-    )
+async def serving_portal(keys: Path, services: dict[str, Running]) -> AsyncIterator[str]:
+    settings = PortalSettings(auth_dev_key_dir=str(keys), public_cache_s=0)
     app = create_app(settings, http_clients={name: svc[0] for name, svc in services.items()})
     async with serving(app) as url:
         yield url
@@ -200,5 +196,5 @@ async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[Wor
             )
         seller_id, product_id = await live_product(*services["marketplace"])
         await scheduled_training(*services["mentoring"])
-        async with serving_portal(keys, bootstrap, services) as url:
+        async with serving_portal(keys, services) as url:
             yield World(url, services, kim_id, product_id, seller_id)

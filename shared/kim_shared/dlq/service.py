@@ -19,13 +19,15 @@ letter pending: replaying it again is harmless (consumers dedupe on the id).
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kim_shared.events.topics import OPS_DLQ_REPLAYS
 from kim_shared.inbox.deadletter import PREFIX, dlq_meta
-from kim_shared.kafka import OutgoingRecord, Producer, StoredRecord, read_topic
+from kim_shared.kafka import OutgoingRecord, Producer, StoredRecord, read_tails, read_topic
 
 REPLAYS_TOPIC = OPS_DLQ_REPLAYS.name
 
@@ -46,26 +48,34 @@ class DeadLetter:
     event_type: str | None
     replayed: bool
     record: StoredRecord
+    kabupaten: str | None = None
+    """The envelope's ``kabupaten`` extension: the tenant the event belongs to."""
 
     @property
     def marker_key(self) -> str:
         return f"{self.dlq_topic}:{self.partition}:{self.offset}"
 
 
-def _event_fields(value: bytes | None) -> tuple[str | None, str | None]:
+def _event_fields(value: bytes | None) -> tuple[str | None, str | None, str | None]:
+    """The CloudEvents ``id``, ``type`` and ``kabupaten`` of a dead letter's value, where
+    it is an envelope at all."""
     try:
         obj = json.loads(value or b"")
     except (ValueError, RecursionError):  # dead letters are often exactly such bytes
-        return None, None
+        return None, None, None
     if not isinstance(obj, dict):
-        return None, None
-    return (str(obj["id"]) if "id" in obj else None, str(obj["type"]) if "type" in obj else None)
+        return None, None, None
+    return _text(obj.get("id")), _text(obj.get("type")), _text(obj.get("kabupaten"))
 
 
-async def _replayed(bootstrap: str) -> dict[str, int]:
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _replayed(bootstrap: str, *, within_s: float = 120.0) -> dict[str, int]:
     """Marker key -> timestamp of the dead letter it was written for (the last marker wins)."""
     out: dict[str, int] = {}
-    for r in await read_topic(bootstrap, REPLAYS_TOPIC):
+    for r in await read_topic(bootstrap, REPLAYS_TOPIC, within_s=within_s):
         if r.key is None or r.value is None:
             continue
         try:
@@ -75,32 +85,60 @@ async def _replayed(bootstrap: str) -> dict[str, int]:
     return out
 
 
+def _dead_letter(r: StoredRecord, replayed: Mapping[str, int]) -> DeadLetter:
+    meta = dlq_meta(r.headers)
+    event_id, event_type, kabupaten = _event_fields(r.value)
+    return DeadLetter(
+        dlq_topic=r.topic,
+        partition=r.partition,
+        offset=r.offset,
+        origin_topic=meta.get("topic", r.topic.removesuffix(".dlq")),
+        origin_partition=int(meta.get("partition", "-1")),
+        origin_offset=int(meta.get("offset", "-1")),
+        consumer=meta.get("consumer", "?"),
+        error_type=meta.get("error-type", "?"),
+        error=meta.get("error", ""),
+        failed_at=meta.get("failed-at", ""),
+        event_id=event_id,
+        event_type=event_type,
+        replayed=replayed.get(f"{r.topic}:{r.partition}:{r.offset}") == r.timestamp_ms,
+        record=r,
+        kabupaten=kabupaten,
+    )
+
+
 async def list_dead_letters(bootstrap: str, dlq_topic: str) -> list[DeadLetter]:
     records = await read_topic(bootstrap, dlq_topic)
     replayed = await _replayed(bootstrap) if records else {}
-    out = []
-    for r in records:
-        meta = dlq_meta(r.headers)
-        event_id, event_type = _event_fields(r.value)
-        out.append(
-            DeadLetter(
-                dlq_topic=dlq_topic,
-                partition=r.partition,
-                offset=r.offset,
-                origin_topic=meta.get("topic", dlq_topic.removesuffix(".dlq")),
-                origin_partition=int(meta.get("partition", "-1")),
-                origin_offset=int(meta.get("offset", "-1")),
-                consumer=meta.get("consumer", "?"),
-                error_type=meta.get("error-type", "?"),
-                error=meta.get("error", ""),
-                failed_at=meta.get("failed-at", ""),
-                event_id=event_id,
-                event_type=event_type,
-                replayed=replayed.get(f"{dlq_topic}:{r.partition}:{r.offset}") == r.timestamp_ms,
-                record=r,
-            )
-        )
-    return out
+    return [_dead_letter(r, replayed) for r in records]
+
+
+@dataclass(frozen=True)
+class RecentDeadLetters:
+    letters: list[DeadLetter]
+    """Newest first."""
+    complete: bool
+    """Every dead letter of the topics is among ``letters`` (nothing older left unread)."""
+
+
+async def recent_dead_letters(
+    bootstrap: str, dlq_topics: Iterable[str], *, per_partition: int, within_s: float
+) -> RecentDeadLetters:
+    """The newest dead letters of ``dlq_topics``, bounded for an API: at most
+    ``per_partition`` per partition, and what was read in ``within_s`` (half of it for
+    the replay markers, which must be read whole to tell replayed from pending)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    replayed = await _replayed(bootstrap, within_s=within_s / 2)
+    tails = await read_tails(
+        bootstrap,
+        dlq_topics,
+        per_partition=per_partition,
+        within_s=max(deadline - loop.time(), 0.1),
+    )
+    letters = [_dead_letter(r, replayed) for r in tails.records]
+    letters.sort(key=lambda d: (d.record.timestamp_ms, d.dlq_topic, d.partition, d.offset))
+    return RecentDeadLetters(letters[::-1], tails.complete)
 
 
 def _marker(d: DeadLetter) -> OutgoingRecord:

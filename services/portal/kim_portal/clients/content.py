@@ -64,3 +64,9 @@ class ContentClient:
 
     async def audit(self, case_id: str, token: str) -> JSON:
         return await self.api.get(f"/moderation/cases/{case_id}/audit", token=token)
+
+    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
+        """The dead letters of this service's consumers (staff only)."""
+        return await self.api.get(
+            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+        )

@@ -43,3 +43,9 @@ class MarketplaceClient:
 
     async def submit(self, product_id: str, token: str) -> JSON:
         return await self.api.send("POST", f"/products/{product_id}/submit", token=token)
+
+    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
+        """The dead letters of this service's consumers (staff only)."""
+        return await self.api.get(
+            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+        )

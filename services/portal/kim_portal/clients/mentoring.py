@@ -33,3 +33,9 @@ class MentoringClient:
 
     async def experts(self, token: str, kabupaten: str) -> JSON:
         return await self.api.get("/experts", token=token, params={"kabupaten_code": kabupaten})
+
+    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
+        """The dead letters of this service's consumers (staff only)."""
+        return await self.api.get(
+            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+        )

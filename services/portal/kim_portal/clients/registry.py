@@ -92,3 +92,9 @@ class RegistryClient:
             json=body,
             headers={"If-Match": etag},
         )
+
+    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
+        """The dead letters of this service's consumers (staff only)."""
+        return await self.api.get(
+            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+        )

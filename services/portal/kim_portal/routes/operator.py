@@ -261,8 +261,14 @@ async def mentoring(
 
 
 @router.get("/surat-mati")
-async def dead_letters(request: Request, settings: Settings, user: Operator) -> Response:
+async def dead_letters(request: Request, apis: Apis, user: Operator, token: Token) -> Response:
     found = await overview(
-        settings.kafka_bootstrap_servers, timeout_s=settings.dead_letters_timeout_s
+        {
+            "registry": apis.registry.dead_letters,
+            "content": apis.content.dead_letters,
+            "marketplace": apis.marketplace.dead_letters,
+            "mentoring": apis.mentoring.dead_letters,
+        },
+        token,
     )
     return render(request, "operator/dead_letters.html", {"overview": found})
