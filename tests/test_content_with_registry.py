@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from kim_content.articles import publication, steps
+from kim_devstack.registry_api import form_aktif_kim
 from kim_devstack.testing import (
     Running,
     bearer,
@@ -55,31 +56,7 @@ async def test_the_registrys_kim_writes_and_its_articles_reach_the_registry_acti
     await import_regions(registry.pool, "35.02", registry.source)
     op = bearer(registry.settings, "operator_kabupaten", region="35.02", sub="op-ponorogo")
 
-    kim = await _ok(
-        await registry_http.post(
-            "/kim", json={"name": "KIM Tugu Media", "village_code": TUGUREJO}, headers=op
-        )
-    )
-    kim_id = uuid.UUID(kim["id"])
-    for position, name, nik in (
-        ("ketua", "Sutrisno Wibowo", "3502011201850001"),
-        ("sekretaris", "Dewi Anggraini", "3502015203900002"),
-        ("bendahara", "Rahayu Lestari", "3502016501880003"),
-    ):
-        await _ok(
-            await registry_http.post(
-                f"/kim/{kim_id}/members",
-                json={
-                    "full_name": name,
-                    "nik": nik,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=op,
-            )
-        )
-    await _ok(await registry_http.post(f"/kim/{kim_id}/status", json={"to": "aktif"}, headers=op))
+    kim_id = await form_aktif_kim(registry_http, op)
 
     async def aktif_in_content() -> bool:
         async with content.pool.acquire() as conn:

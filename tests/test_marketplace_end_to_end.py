@@ -11,7 +11,6 @@ at its topics' end so each service receives exactly what this test makes happen.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kim_devstack.registry_api import form_aktif_kim
 from kim_devstack.testing import (
     Running,
     bearer,
@@ -68,35 +68,6 @@ def _product(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def _aktif_kim(registry_http: httpx.AsyncClient, op: dict[str, str]) -> uuid.UUID:
-    kim = _ok(
-        await registry_http.post(
-            "/kim", json={"name": "KIM Tugu Media", "village_code": TUGUREJO}, headers=op
-        )
-    )
-    kim_id = uuid.UUID(kim["id"])
-    for position, name, nik in (
-        ("ketua", "Sutrisno Wibowo", "3502011201850001"),
-        ("sekretaris", "Dewi Anggraini", "3502015203900002"),
-        ("bendahara", "Rahayu Lestari", "3502016501880003"),
-    ):
-        _ok(
-            await registry_http.post(
-                f"/kim/{kim_id}/members",
-                json={
-                    "full_name": name,
-                    "nik": nik,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=op,
-            )
-        )
-    _ok(await registry_http.post(f"/kim/{kim_id}/status", json={"to": "aktif"}, headers=op))
-    return kim_id
-
-
 async def test_listings_are_moderated_by_content_and_reach_the_registrys_activity(
     services,
 ) -> None:
@@ -105,7 +76,7 @@ async def test_listings_are_moderated_by_content_and_reach_the_registrys_activit
     market_http, market = services["marketplace"]
     await import_regions(registry.pool, PONOROGO, registry.source)
     op = bearer(registry.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
-    kim_id = await _aktif_kim(registry_http, op)
+    kim_id = await form_aktif_kim(registry_http, op)
 
     def aktif_in(runtime: Runtime) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:

@@ -28,6 +28,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
+from kim_devstack.registry_api import ANGGOTA, PENGURUS, form_aktif_kim
 from kim_devstack.testing import Running, bearer, eventually, running_services
 from kim_shared.clock import today
 from kim_shared.events.envelope import CONTENT_TYPE
@@ -61,38 +62,6 @@ async def services(
 def _ok(r: httpx.Response, status: int = 200) -> Any:
     assert r.status_code == status, r.text
     return r.json()
-
-
-async def _aktif_kim(registry_http: httpx.AsyncClient, op: dict[str, str]) -> uuid.UUID:
-    kim = _ok(
-        await registry_http.post(
-            "/kim", json={"name": "KIM Tugu Media", "village_code": TUGUREJO}, headers=op
-        ),
-        201,
-    )
-    kim_id = uuid.UUID(kim["id"])
-    for position, name, nik in (
-        ("ketua", "Sutrisno Wibowo", "3502011201850001"),
-        ("sekretaris", "Dewi Anggraini", "3502015203900002"),
-        ("bendahara", "Rahayu Lestari", "3502016501880003"),
-        ("anggota", "Agus Priyanto", "3502011506000004"),
-    ):
-        _ok(
-            await registry_http.post(
-                f"/kim/{kim_id}/members",
-                json={
-                    "full_name": name,
-                    "nik": nik,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=op,
-            ),
-            201,
-        )
-    _ok(await registry_http.post(f"/kim/{kim_id}/status", json={"to": "aktif"}, headers=op))
-    return kim_id
 
 
 async def _events_of(bootstrap: str, topic: TopicSpec, kim_id: uuid.UUID, kind: str) -> list[bytes]:
@@ -170,7 +139,7 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
         await registry_http.post("/regions/imports", json={"scope": PONOROGO}, headers=op)
     )
     assert imported["total"] > 300
-    kim_id = await _aktif_kim(registry_http, op)
+    kim_id = await form_aktif_kim(registry_http, op, members=(*PENGURUS, ANGGOTA))
 
     # mentoring learns the regions and the aktif KIM from the registry's state topics
     def projected(runtime: Runtime) -> Callable[[], Awaitable[bool]]:
