@@ -40,10 +40,11 @@ async def test_concurrent_overlapping_sessions_one_wins(http, auth, registry, ru
     )
     assert sorted(r.status_code for r in results) == [201, 409], [r.text for r in results]
     assert await count(runtime, "help_sessions") == 1
-    # Back to back is fine; the request is scheduled and can be closed by the KIM.
+    # Right after the winner's session (which ever won: 09:00-10:30 or 10:00-11:00) is fine;
+    # the request is scheduled and can be closed by the KIM.
     r = await http.post(
         f"/help-requests/{second}/sessions",
-        json={"starts_at": "2026-07-06T10:30:00+07:00", "duration_minutes": 60},
+        json={"starts_at": "2026-07-06T11:00:00+07:00", "duration_minutes": 60},
         headers=expert,
     )
     assert r.status_code == 201, r.text
