@@ -43,3 +43,21 @@ class MarketplaceClient:
 
     async def submit(self, product_id: str, token: str) -> JSON:
         return await self.api.send("POST", f"/products/{product_id}/submit", token=token)
+
+    async def sellers(self, token: str, **params: Any) -> JSON:
+        """The sellers the caller manages or oversees (marketplace decides), newest first."""
+        return await self.api.get("/sellers", token=token, params={"limit": 50, **params})
+
+    async def seller(self, seller_id: str, token: str) -> JSON:
+        return await self.api.get(f"/sellers/{seller_id}", token=token)
+
+    async def register_seller(self, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST", "/sellers", token=token, json=body, headers={"Idempotency-Key": key}
+        )
+
+    async def seller_orders(self, seller_id: str, token: str) -> JSON:
+        return await self.api.get(f"/sellers/{seller_id}/orders", token=token)
+
+    async def order_action(self, order_id: str, action: str, token: str) -> JSON:
+        return await self.api.send("POST", f"/orders/{order_id}/{action}", token=token)

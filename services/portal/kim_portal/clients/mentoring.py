@@ -33,3 +33,20 @@ class MentoringClient:
 
     async def experts(self, token: str, kabupaten: str) -> JSON:
         return await self.api.get("/experts", token=token, params={"kabupaten_code": kabupaten})
+
+    async def help_requests(self, token: str, **params: Any) -> JSON:
+        """The help requests the caller may see (mentoring decides), newest first."""
+        return await self.api.get(
+            "/help-requests", token=token, params={"order": "opened", "limit": 50, **params}
+        )
+
+    async def assign(self, request_id: str, expert_subject: str, token: str) -> JSON:
+        return await self.api.send(
+            "POST",
+            f"/help-requests/{request_id}/assign",
+            token=token,
+            json={"expert_subject": expert_subject},
+        )
+
+    async def my_registrations(self, token: str) -> JSON:
+        return await self.api.get("/my/registrations", token=token)

@@ -92,3 +92,9 @@ class RegistryClient:
             json=body,
             headers={"If-Match": etag},
         )
+
+    async def finalize(self, period_id: str, token: str, *, close_early: bool, key: str) -> JSON:
+        path = f"/evaluation-periods/{period_id}/finalize"
+        if close_early:
+            path += "?close_early=true"
+        return await self.api.send("POST", path, token=token, headers={"Idempotency-Key": key})
