@@ -308,21 +308,29 @@ async def test_an_article_sent_offline_is_created_once_when_the_connection_retur
     assert same[0]["status"] == "diskominfo_review"  # submitted once, screened clean
 
 
-OPERATOR_PAGES = {"/operator", "/operator/cakupan", "/operator/surat-mati"}
+OPERATOR_PAGES = {
+    "/operator",
+    "/operator/cakupan",
+    "/operator/surat-mati",
+    "/operator/permintaan",
+    "/operator/evaluasi",
+}
+KIM_PAGES = {"/kerja", "/kerja/bantuan", "/kerja/permintaan"}
+SELLER_PAGES = {"/usaha", "/usaha/produk/baru"}
 MATRIX = {
     # role: (region, pages it may open)
-    "anggota_kim": ("35.02", {"/kerja", "/kerja/bantuan"}),
-    "pengelola_kim": ("35.02", {"/kerja", "/kerja/bantuan", "/usaha/produk/baru"}),
+    "anggota_kim": ("35.02", KIM_PAGES),
+    "pengelola_kim": ("35.02", KIM_PAGES | SELLER_PAGES),
     "moderator": ("", {"/moderasi"}),
     "operator_kabupaten": ("35.02", {"/moderasi"} | OPERATOR_PAGES),
-    "admin_provinsi": ("35", OPERATOR_PAGES),
+    "admin_provinsi": ("35", OPERATOR_PAGES - {"/operator/permintaan"}),
     "pendamping": ("", set()),
-    "pelaku_umkm": ("35.02", {"/usaha/produk/baru"}),
+    "pelaku_umkm": ("35.02", SELLER_PAGES | {"/usaha/daftar"}),
 }
 ROLE_PAGES = (
-    "/kerja",
-    "/kerja/bantuan",
-    "/usaha/produk/baru",
+    *sorted(KIM_PAGES),
+    *sorted(SELLER_PAGES),
+    "/usaha/daftar",
     "/moderasi",
     *sorted(OPERATOR_PAGES),
 )

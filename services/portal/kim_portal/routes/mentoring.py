@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from kim_portal.clients.base import ApiProblem
 from kim_portal.deps import Apis, Settings
 from kim_portal.routes.member import SKILLS
-from kim_portal.web.access import Member, Operator, Token
+from kim_portal.web.access import Member, Token, role_in
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
 from kim_portal.web.session import User
@@ -39,6 +39,8 @@ URGENCIES = {"rendah": "Rendah", "sedang": "Sedang", "tinggi": "Tinggi"}
 OPEN = frozenset({"requested", "assigned", "scheduled"})
 CURSOR = r"^[A-Za-z0-9_=-]{1,500}$"
 
+# mentoring shows a kabupaten's requests to its operators; a province admin has none to see
+KabupatenOperator = Annotated[User, Depends(role_in(frozenset({"operator_kabupaten"})))]
 Status = Annotated[str, Query(max_length=20)]
 Skill = Annotated[str, Query(max_length=30)]
 After = Annotated[str, Query(max_length=500, pattern=CURSOR)]
@@ -139,7 +141,7 @@ async def operator_requests(
     request: Request,
     apis: Apis,
     settings: Settings,
-    user: Operator,
+    user: KabupatenOperator,
     token: Token,
     status: Status = "",
     skill: Skill = "",
@@ -162,7 +164,7 @@ async def reassign(
     request: Request,
     apis: Apis,
     settings: Settings,
-    user: Operator,
+    user: KabupatenOperator,
     token: Token,
     request_id: str,
     expert: Annotated[str, Form(min_length=1, max_length=255)],
