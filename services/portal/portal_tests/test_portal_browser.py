@@ -99,7 +99,7 @@ async def test_each_roles_main_journey(
     await expect(page.get_by_role("link", name=title)).to_be_visible()
     await checks.page(page, "ruang-kerja")
     await page.goto("/kerja/bantuan")
-    await page.get_by_label("ID KIM").fill(platform.kim_id)
+    await page.get_by_label("KIM", exact=True).select_option(platform.kim_id)
     await page.get_by_label("Apa yang dibutuhkan?").fill("Kami perlu belajar memotret kegiatan.")
     await page.get_by_label("Bidang").select_option("fotografi")
     await page.get_by_role("button", name="Kirim permintaan").click()
@@ -147,7 +147,9 @@ async def test_each_roles_main_journey(
 
     # --- a seller adds a product; it goes to moderation like every listing
     await sign_in(page, "pelaku_umkm", subject="bu-sri")
-    await page.goto(f"/usaha?penjual={platform.seller_id}")
+    await page.goto("/usaha")
+    await checks.page(page, "daftar-usaha-saya")
+    await page.get_by_role("link", name="Sambel Pecel Bu Sri", exact=True).click()
     await page.get_by_role("link", name="Tambah produk").click()
     await page.get_by_label("Nama produk").fill("Jenang Mirah Ponorogo")
     await page.get_by_label("Deskripsi").fill("Jenang ketan gula merah khas Ponorogo, manis legit.")
@@ -306,21 +308,29 @@ async def test_an_article_sent_offline_is_created_once_when_the_connection_retur
     assert same[0]["status"] == "diskominfo_review"  # submitted once, screened clean
 
 
-OPERATOR_PAGES = {"/operator", "/operator/cakupan", "/operator/surat-mati"}
+OPERATOR_PAGES = {
+    "/operator",
+    "/operator/cakupan",
+    "/operator/surat-mati",
+    "/operator/permintaan",
+    "/operator/evaluasi",
+}
+KIM_PAGES = {"/kerja", "/kerja/bantuan", "/kerja/permintaan"}
+SELLER_PAGES = {"/usaha", "/usaha/produk/baru"}
 MATRIX = {
     # role: (region, pages it may open)
-    "anggota_kim": ("35.02", {"/kerja", "/kerja/bantuan"}),
-    "pengelola_kim": ("35.02", {"/kerja", "/kerja/bantuan", "/usaha/produk/baru"}),
+    "anggota_kim": ("35.02", KIM_PAGES),
+    "pengelola_kim": ("35.02", KIM_PAGES | SELLER_PAGES),
     "moderator": ("", {"/moderasi"}),
     "operator_kabupaten": ("35.02", {"/moderasi"} | OPERATOR_PAGES),
-    "admin_provinsi": ("35", OPERATOR_PAGES),
+    "admin_provinsi": ("35", OPERATOR_PAGES - {"/operator/permintaan"}),
     "pendamping": ("", set()),
-    "pelaku_umkm": ("35.02", {"/usaha/produk/baru"}),
+    "pelaku_umkm": ("35.02", SELLER_PAGES | {"/usaha/daftar"}),
 }
 ROLE_PAGES = (
-    "/kerja",
-    "/kerja/bantuan",
-    "/usaha/produk/baru",
+    *sorted(KIM_PAGES),
+    *sorted(SELLER_PAGES),
+    "/usaha/daftar",
     "/moderasi",
     *sorted(OPERATOR_PAGES),
 )
@@ -363,10 +373,206 @@ async def test_a_product_typed_offline_is_sent_once_when_the_connection_returns(
     await page.get_by_role("button", name="Kirim untuk ditinjau").click()  # impatient twice
     await expect(page.locator("[data-offline-status]")).to_contain_text("Koneksi terputus")
     await context.set_offline(False)
-    await expect(page).to_have_url(re.compile(r"/usaha\?penjual="), timeout=20_000)
+    await expect(page).to_have_url(re.compile(r"/usaha/[0-9a-f-]{36}$"), timeout=20_000)
     await expect(page.get_by_role("cell", name=name)).to_be_visible()
 
     market_http, market = platform.services["marketplace"]
     owner = bearer(market.settings, "pelaku_umkm", region=PONOROGO, sub="bu-sri")
     listed = ok(await market_http.get(f"/sellers/{platform.seller_id}/products", headers=owner))
     assert [p["name"] for p in listed].count(name) == 1
+
+
+async def _reload_until(page: Page, locator_text: str, *, within: float = WITHIN) -> None:
+    """Reload until ``locator_text`` shows (the services act on events, a moment later)."""
+
+    async def shown() -> bool:
+        await page.reload()
+        return bool(await page.get_by_text(locator_text).count())
+
+    await eventually(shown, within=within, what=f"{locator_text!r} on {page.url}")
+
+
+async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate(
+    context: BrowserContext, platform: World, checks: Checks
+) -> None:
+    page = await context.new_page()
+    market_http, market = platform.services["marketplace"]
+    mentoring_http, mentoring = platform.services["mentoring"]
+
+    # --- a pelaku UMKM registers its business, assisted by the KIM; no id is ever typed
+    await sign_in(page, "pelaku_umkm", subject="pak-tono")
+    await page.goto("/usaha")
+    await expect(page.get_by_text("Usaha Anda belum terdaftar.")).to_be_visible()
+    await page.get_by_role("link", name="Daftarkan usaha").click()
+    await page.get_by_label("Nama usaha").fill("Reog Mini Pak Tono")
+    await page.get_by_label("Nama pemilik").fill("Sutono Hadi")
+    await page.get_by_label("Jenis usaha").select_option("kerajinan")
+    await page.get_by_label("Kode desa/kelurahan").fill(TUGUREJO)
+    await page.get_by_label("Alamat").fill("Dusun Krajan RT 01 RW 02, Tugurejo")
+    await page.get_by_label("Nomor WhatsApp").fill("0813-2222-3333")
+    await page.get_by_label("KIM pendamping").select_option(label="KIM Tugu Media")
+    await page.get_by_label("NIB (tidak wajib, 13 angka)").fill("12345")
+    await checks.page(page, "daftar-usaha")
+    # bad input: marketplace's problem in plain words, what was typed kept, nothing stored
+    assert await _submitted(page, "Daftarkan") == 422
+    await expect(page.get_by_role("alert")).to_contain_text("nib")
+    await expect(page.get_by_label("Nama usaha")).to_have_value("Reog Mini Pak Tono")
+    await page.get_by_label("NIB (tidak wajib, 13 angka)").fill("")
+    await page.get_by_role("button", name="Daftarkan").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Reog Mini Pak Tono")
+    await expect(page.get_by_text("Belum ada produk.")).to_be_visible()
+    await page.goto("/usaha")
+    await expect(page.get_by_role("link", name="Reog Mini Pak Tono", exact=True)).to_have_count(1)
+    await expect(page.get_by_role("link", name="Daftarkan usaha")).to_have_count(0)
+    await sign_out(page)
+
+    # --- the KIM's officer sees the sellers the KIM assists, and their products
+    await sign_in(page, "pengelola_kim", subject="user-ketua", kim_ids=platform.kim_id)
+    await page.goto("/kerja")
+    await page.get_by_role("link", name="UMKM binaan KIM").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("UMKM binaan KIM")
+    await expect(page.get_by_role("link", name="Reog Mini Pak Tono", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name="Sambel Pecel Bu Sri", exact=True)).to_have_count(0)
+    await checks.page(page, "umkm-binaan")
+    await page.get_by_role("link", name="Reog Mini Pak Tono", exact=True).click()
+    await expect(page.get_by_role("link", name="Tambah produk")).to_be_visible()
+
+    # --- help requests: the one the system opened when the KIM was formed is marked
+    await page.goto("/kerja/permintaan")
+    await _reload_until(page, "Dibuka otomatis oleh sistem")
+    await expect(page.get_by_text("KIM baru dibentuk: pendampingan awal")).to_be_visible()
+    await checks.page(page, "permintaan-kim")
+    await sign_out(page)
+
+    # --- a buyer orders Bu Sri's sambel; Bu Sri handles the order from her page
+    buyer = bearer(market.settings, "anggota_kim", region=PONOROGO, sub="pembeli-wati")
+    order = ok(
+        await market_http.post(
+            "/orders",
+            json={
+                "buyer": {"name": "Wati Puspita", "phone": "0812-9999-0001"},
+                "items": [{"product_id": platform.product_id, "quantity": 2}],
+                "fulfilment": "pickup",
+                "note": "Diambil Sabtu pagi.",
+            },
+            headers=buyer,
+        )
+    )
+    await sign_in(page, "pelaku_umkm", subject="bu-sri")
+    await page.goto("/usaha")
+    await page.get_by_role("link", name="Pesanan Sambel Pecel Bu Sri").click()
+    heading = page.get_by_role("heading", name=re.compile("Pesanan Wati Puspita"))
+    await expect(heading).to_contain_text("Baru")
+    await expect(page.get_by_text("Rp50.000")).to_be_visible()
+    await checks.page(page, "pesanan-usaha")
+    for step, status in (
+        ("Konfirmasi", "Dikonfirmasi"),
+        ("Siap diambil", "Siap diambil"),
+        ("Selesai", "Selesai"),
+    ):
+        await page.get_by_role("button", name=f"{step} pesanan Wati Puspita").click()
+        await expect(page.get_by_role("status")).to_contain_text("Pesanan diperbarui")
+        await expect(heading).to_contain_text(status)
+    await expect(page.get_by_role("button", name=re.compile("pesanan Wati Puspita"))).to_have_count(
+        0
+    )
+    owner = bearer(market.settings, "pelaku_umkm", region=PONOROGO, sub="bu-sri")
+    done = ok(await market_http.get(f"/orders/{order['id']}", headers=owner))
+    assert done["status"] == "completed"
+    await sign_out(page)
+
+    # --- a member registers for the training; attendance makes a certificate she can show
+    await sign_in(page, "pengelola_kim", subject="user-bendahara", kim_ids=platform.kim_id)
+    await page.goto("/kerja/pelatihan")
+    await page.get_by_label("Nama peserta (dicetak di sertifikat)").fill("Rahayu Lestari")
+    await page.get_by_role("button", name="Daftar").click()
+    await expect(page.get_by_role("status")).to_contain_text("terkonfirmasi")
+    op_mentoring = bearer(
+        mentoring.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo"
+    )
+    listed = ok(
+        await mentoring_http.get(f"/kim/{platform.kim_id}/registrations", headers=op_mentoring)
+    )
+    mine = next(r for r in listed["items"] if r["participant_name"] == "Rahayu Lestari")
+    for day in ("2027-02-09", "2027-02-10"):
+        ok(
+            await mentoring_http.post(
+                f"/trainings/{mine['training_id']}/attendance",
+                json={"day": day, "registration_ids": [mine["id"]]},
+                headers=op_mentoring,
+            )
+        )
+    await page.goto("/kerja/pelatihan")
+    row = page.locator("li.card").filter(has_text="Rahayu Lestari")
+    await expect(row).to_contain_text("Lulus")
+    code = (await row.get_by_role("link").text_content() or "").strip()
+    assert code
+    await row.get_by_role("link", name=code).click()
+    await expect(page).to_have_url(re.compile(r"/sertifikat\?kode="))
+    verified = page.get_by_role("status")
+    await expect(verified).to_contain_text("Sertifikat asli.")
+    await expect(verified).to_contain_text("Rahayu Lestari")
+    await expect(verified).to_contain_text("Diklat Jurnalistik Dasar KIM Ponorogo")
+    await expect(verified.locator("dd").nth(2)).to_have_text(
+        re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")
+    )
+    await expect(verified.locator("dt").nth(3)).to_have_text("Penerbit")
+    issuer = (await verified.locator("dd").nth(3).text_content() or "").strip()
+    assert issuer
+    assert issuer != "-"
+    await checks.page(page, "sertifikat-asli")
+    await sign_out(page)
+
+    # --- the operator: finalizes a running period early (confirmed first); ranking follows
+    await sign_in(page, "operator_kabupaten", subject="op-ponorogo")
+    await page.goto("/operator/evaluasi")
+    await page.get_by_label("Nama periode").fill("Evaluasi Semester II 2026")
+    await page.get_by_label("Mulai").fill("2026-07-01")
+    await page.get_by_label("Selesai").fill("2027-06-30")
+    await page.get_by_role("button", name="Buat periode").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Evaluasi Semester II 2026")
+    await expect(page.get_by_text("Peringkat terbit setelah periode ditutup")).to_be_visible()
+    await page.get_by_role("link", name="Finalkan periode").click()
+    await expect(page.get_by_text("Periode ini masih berjalan")).to_be_visible()
+    await checks.page(page, "finalkan-periode")
+    await page.get_by_role("button", name="Ya, tutup lebih awal dan finalkan").click()
+    await expect(page.get_by_role("status")).to_contain_text("Periode sudah final")
+    ranking = page.get_by_role("table", name="Peringkat KIM")
+    await expect(ranking).to_contain_text("KIM Tugu Media")
+    await expect(page.get_by_role("link", name="Finalkan periode")).to_have_count(0)
+    await checks.page(page, "peringkat-final")
+
+    # --- the kabupaten's help requests; the operator gives one to another expert
+    ok(
+        await mentoring_http.put(
+            "/experts/ahli-foto",
+            json={
+                "kabupaten_code": PONOROGO,
+                "skills": ["fotografi", "jurnalistik"],
+                "weekly_capacity": 5,
+            },
+            headers=op_mentoring,
+        )
+    )
+    await page.goto("/operator")
+    await page.get_by_role("link", name="Permintaan pendampingan").click()
+    await expect(page.get_by_text("Dibuka otomatis oleh sistem").first).to_be_visible()
+    # evaluated in the lowest band: the mentoring plan's request comes a moment later
+    await _reload_until(page, "Nilai evaluasi KIM pada predikat terendah")
+    await checks.page(page, "permintaan-operator")
+    card = (
+        page.locator("article.card")
+        .filter(has_text="KIM baru dibentuk")
+        .filter(has=page.get_by_role("heading", name=re.compile("KIM Tugu Media$")))
+    )
+    await card.get_by_label("Tugaskan ke").select_option("ahli-foto")
+    await card.get_by_role("button", name=re.compile("^Tugaskan")).click()
+    await expect(page.get_by_role("status")).to_contain_text("sudah ditugaskan")
+    assigned = ok(
+        await mentoring_http.get(
+            "/help-requests",
+            params={"kim_id": platform.kim_id, "expert": "ahli-foto"},
+            headers=op_mentoring,
+        )
+    )
+    assert any(r["rule"] == "onboarding" for r in assigned["items"]), assigned

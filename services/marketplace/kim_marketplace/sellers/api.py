@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from kim_marketplace import access
-from kim_marketplace.sellers import handlers
+from kim_marketplace.catalogue.schemas import REGION_CODE
+from kim_marketplace.sellers import handlers, queries
+from kim_marketplace.sellers.queries import SellerCursor, SellerFilter
 from kim_marketplace.sellers.repository import SellerRow
-from kim_marketplace.sellers.schemas import SellerProfile, SellerView, Verification
-from kim_marketplace.sellers.views import seller_view
+from kim_marketplace.sellers.schemas import (
+    SellerPage,
+    SellerProfile,
+    SellerView,
+    Verification,
+)
+from kim_marketplace.sellers.views import seller_summary, seller_view
+from kim_shared.clock import today
 from kim_shared.db import Connection
 from kim_shared.http.command import command
 from kim_shared.http.concurrency import IfMatchRequired, etag, with_etag
@@ -51,6 +60,43 @@ async def register_seller(
             view.model_dump(mode="json"),
             headers={"Location": f"/sellers/{seller.id}", "ETag": etag(seller.version)},
         )
+
+
+@router.get("/sellers", response_model=SellerPage, summary="Sellers the caller manages or oversees")
+async def list_sellers(
+    principal: access.Reader,
+    pool: Pool,
+    kim_id: Annotated[UUID | None, Query(description="Only sellers this KIM assists.")] = None,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE,
+            max_length=13,
+            description="A region at any level (kecamatan, village, ...).",
+        ),
+    ] = None,
+    verified: Annotated[
+        bool | None, Query(description="true: a verified, valid NIB; false: none.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Za-z0-9_-]{1,300}$", description="`next_cursor` of the last page."),
+    ] = None,
+) -> SellerPage:
+    """Newest first. A pelaku UMKM sees the seller it owns, officers of an aktif KIM the
+    sellers their KIM assists, operators their kabupaten's (a token with several roles, all
+    of these). Filters narrow that set: one outside it selects nothing."""
+    after = SellerCursor.decode(cursor) if cursor is not None else None
+    flt = SellerFilter(kim_id, region, verified)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        scope = await queries.scope_of(conn, principal, today())
+        rows = await queries.page(conn, scope, flt, after=after, limit=limit + 1)
+    shown = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = SellerCursor(shown[-1].created_at, shown[-1].id).encode()
+    return SellerPage(items=[seller_summary(r) for r in shown], next_cursor=next_cursor)
 
 
 @router.get("/sellers/{seller_id:uuid}", response_model=SellerView, summary="One seller")

@@ -82,3 +82,29 @@ class SellerView(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class SellerSummary(BaseModel):
+    """A seller in a list: the business and its verified licences, never the owner's
+    personal data (read one seller for that)."""
+
+    id: UUID
+    business_name: str
+    village_code: str
+    village_name: str | None
+    kecamatan_code: str
+    kabupaten_code: str
+    kim_id: UUID | None = Field(description="The KIM that assists the seller.")
+    business_category: BusinessCategory
+    badges: list[DocumentKind] = Field(
+        description="Licences an operator verified that have not expired."
+    )
+    verified: bool = Field(description="Its NIB is verified and valid.")
+    created_at: datetime
+
+
+class SellerPage(BaseModel):
+    items: list[SellerSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; absent on the last."
+    )

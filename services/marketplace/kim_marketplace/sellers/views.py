@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kim_marketplace.sellers import repository as repo
 from kim_marketplace.sellers.domain import effective_status, whatsapp_link
+from kim_marketplace.sellers.queries import SellerListRow
 from kim_marketplace.sellers.repository import SellerRow
-from kim_marketplace.sellers.schemas import LicenceView, SellerView
+from kim_marketplace.sellers.schemas import LicenceView, SellerSummary, SellerView
 from kim_shared.clock import today
 from kim_shared.db import Connection
 
@@ -39,4 +40,20 @@ async def seller_view(conn: Connection, seller: SellerRow) -> SellerView:
         version=seller.version,
         created_at=seller.created_at,
         updated_at=seller.updated_at,
+    )
+
+
+def seller_summary(row: SellerListRow) -> SellerSummary:
+    return SellerSummary(
+        id=row.id,
+        business_name=row.business_name,
+        village_code=row.village_code,
+        village_name=row.village_name,
+        kecamatan_code=row.kecamatan_code,
+        kabupaten_code=row.kabupaten_code,
+        kim_id=row.kim_id,
+        business_category=row.business_category,
+        badges=row.badges,
+        verified="nib" in row.badges,
+        created_at=row.created_at,
     )

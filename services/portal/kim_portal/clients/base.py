@@ -144,3 +144,17 @@ class ServiceClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+
+class ServiceApi:
+    """What every service's client shares: its HTTP client, and the kit's routes that every
+    service serves (``GET /dead-letters``)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.api = client
+
+    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
+        """The dead letters of this service's consumers (staff only)."""
+        return await self.api.get(
+            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+        )

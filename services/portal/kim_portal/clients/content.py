@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kim_portal.clients.base import JSON, ServiceClient
+from kim_portal.clients.base import JSON, ServiceApi
 
 
-class ContentClient:
-    def __init__(self, client: ServiceClient) -> None:
-        self.api = client
-
+class ContentClient(ServiceApi):
     async def public_articles(self, **params: Any) -> JSON:
         return await self.api.get("/public/articles", params={"limit": 20, **params})
 
@@ -64,9 +61,3 @@ class ContentClient:
 
     async def audit(self, case_id: str, token: str) -> JSON:
         return await self.api.get(f"/moderation/cases/{case_id}/audit", token=token)
-
-    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
-        """The dead letters of this service's consumers (staff only)."""
-        return await self.api.get(
-            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
-        )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kim_portal.clients.base import JSON, ServiceClient
+from kim_portal.clients.base import JSON, ServiceApi
 
 
-class MarketplaceClient:
-    def __init__(self, client: ServiceClient) -> None:
-        self.api = client
-
+class MarketplaceClient(ServiceApi):
     async def catalogue(self, **params: Any) -> JSON:
         return await self.api.get("/catalogue/products", params={"limit": 24, **params})
 
@@ -44,8 +41,20 @@ class MarketplaceClient:
     async def submit(self, product_id: str, token: str) -> JSON:
         return await self.api.send("POST", f"/products/{product_id}/submit", token=token)
 
-    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
-        """The dead letters of this service's consumers (staff only)."""
-        return await self.api.get(
-            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+    async def sellers(self, token: str, **params: Any) -> JSON:
+        """The sellers the caller manages or oversees (marketplace decides), newest first."""
+        return await self.api.get("/sellers", token=token, params={"limit": 50, **params})
+
+    async def seller(self, seller_id: str, token: str) -> JSON:
+        return await self.api.get(f"/sellers/{seller_id}", token=token)
+
+    async def register_seller(self, body: dict[str, Any], token: str, key: str) -> JSON:
+        return await self.api.send(
+            "POST", "/sellers", token=token, json=body, headers={"Idempotency-Key": key}
         )
+
+    async def seller_orders(self, seller_id: str, token: str) -> JSON:
+        return await self.api.get(f"/sellers/{seller_id}/orders", token=token)
+
+    async def order_action(self, order_id: str, action: str, token: str) -> JSON:
+        return await self.api.send("POST", f"/orders/{order_id}/{action}", token=token)

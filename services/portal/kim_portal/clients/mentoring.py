@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kim_portal.clients.base import JSON, ServiceClient
+from kim_portal.clients.base import JSON, ServiceApi
 
 
-class MentoringClient:
-    def __init__(self, client: ServiceClient) -> None:
-        self.api = client
-
+class MentoringClient(ServiceApi):
     async def certificate(self, code: str) -> JSON:
         return await self.api.get(f"/certificates/{code}")
 
@@ -34,8 +31,19 @@ class MentoringClient:
     async def experts(self, token: str, kabupaten: str) -> JSON:
         return await self.api.get("/experts", token=token, params={"kabupaten_code": kabupaten})
 
-    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
-        """The dead letters of this service's consumers (staff only)."""
+    async def help_requests(self, token: str, **params: Any) -> JSON:
+        """The help requests the caller may see (mentoring decides), newest first."""
         return await self.api.get(
-            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
+            "/help-requests", token=token, params={"order": "opened", "limit": 50, **params}
         )
+
+    async def assign(self, request_id: str, expert_subject: str, token: str) -> JSON:
+        return await self.api.send(
+            "POST",
+            f"/help-requests/{request_id}/assign",
+            token=token,
+            json={"expert_subject": expert_subject},
+        )
+
+    async def my_registrations(self, token: str) -> JSON:
+        return await self.api.get("/my/registrations", token=token)

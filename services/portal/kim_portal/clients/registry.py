@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kim_portal.clients.base import JSON, ServiceClient
+from kim_portal.clients.base import JSON, ServiceApi
 
 
-class RegistryClient:
-    def __init__(self, client: ServiceClient) -> None:
-        self.api = client
-
+class RegistryClient(ServiceApi):
     async def region(self, code: str) -> JSON:
         return await self.api.get(f"/regions/{code}")
 
@@ -93,8 +90,8 @@ class RegistryClient:
             headers={"If-Match": etag},
         )
 
-    async def dead_letters(self, token: str, *, limit: int, pending: bool) -> JSON:
-        """The dead letters of this service's consumers (staff only)."""
-        return await self.api.get(
-            "/dead-letters", token=token, params={"limit": limit, "pending": str(pending).lower()}
-        )
+    async def finalize(self, period_id: str, token: str, *, close_early: bool, key: str) -> JSON:
+        path = f"/evaluation-periods/{period_id}/finalize"
+        if close_early:
+            path += "?close_early=true"
+        return await self.api.send("POST", path, token=token, headers={"Idempotency-Key": key})

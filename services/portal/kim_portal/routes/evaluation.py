@@ -1,10 +1,12 @@
 """Diskominfo operators score KIM: evaluation periods (the default lomba KIM template), the
-ranking of a period, and the jury's score sheet of one KIM (If-Match on its version)."""
+ranking of a period, the jury's score sheet of one KIM (If-Match on its version), and
+finalizing a period after a confirmation step (also closing a running one early)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,7 +18,7 @@ from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
 from kim_portal.web.session import User
-from kim_portal.web.templating import render
+from kim_portal.web.templating import WIB, render
 
 router = APIRouter(prefix="/operator/evaluasi", dependencies=[Depends(verify_csrf)])
 
@@ -177,3 +179,72 @@ async def score(
     return RedirectResponse(
         f"/operator/evaluasi/{period_ident}/kim/{kim_ident}?tersimpan=1", status_code=303
     )
+
+
+def _running(period: dict[str, Any]) -> bool:
+    """The period has not reached its last day yet (in WIB): finalizing closes it early."""
+    return date.fromisoformat(period["ends_on"]) >= datetime.now(WIB).date()
+
+
+async def _confirm_page(
+    request: Request,
+    apis: Apis,
+    token: str,
+    period_id: str,
+    code: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    found, groups = await asyncio.gather(
+        apis.registry.period(period_id, token),
+        apis.registry.kim_directory(token, kabupaten=code, status="aktif"),
+    )
+    if found["status"] == "finalized" and status_code == 200:
+        return RedirectResponse(f"/operator/evaluasi/{period_id}", status_code=303)
+    context = {
+        "period": found,
+        "running": _running(found),
+        "count": len(groups["items"]),
+        "key": str(uuid.uuid4()),
+        **extra,
+    }
+    return render(request, "operator/finalize.html", context, status_code=status_code)
+
+
+@router.get("/{period_id}/final")
+async def confirm_finalize(
+    request: Request, apis: Apis, settings: Settings, user: Operator, token: Token, period_id: str
+) -> Response:
+    """What finalizing does (every aktif KIM scored, missing jury scores as 0, results
+    published), and whether it closes a running period early; the operator confirms."""
+    return await _confirm_page(request, apis, token, _uuid(period_id), _kabupaten(user, settings))
+
+
+@router.post("/{period_id}/final")
+async def finalize(
+    request: Request,
+    apis: Apis,
+    settings: Settings,
+    user: Operator,
+    token: Token,
+    period_id: str,
+    key: Annotated[str, Form(min_length=8, max_length=64)],
+    close_early: Annotated[bool, Form()] = False,
+) -> Response:
+    """Finalize (the form's key is the Idempotency-Key: a repeated send finalizes once);
+    the ranking shows on the period's page afterwards."""
+    ident = _uuid(period_id)
+    try:
+        await apis.registry.finalize(ident, token, close_early=close_early, key=key)
+    except ApiProblem as problem:
+        return await _confirm_page(
+            request,
+            apis,
+            token,
+            ident,
+            _kabupaten(user, settings),
+            status_code=problem.status,
+            **_refused(problem),
+        )
+    return RedirectResponse(f"/operator/evaluasi/{ident}?final=1", status_code=303)

@@ -46,6 +46,12 @@ SKILLS = {
     "pemasaran_digital": "Pemasaran digital",
     "desain": "Desain",
 }
+REGISTRATION_STATUSES = {
+    "confirmed": "Terkonfirmasi",
+    "waitlisted": "Daftar tunggu",
+    "cancelled": "Dibatalkan",
+    "completed": "Lulus",
+}
 MODES = {"online": "Daring", "kunjungan": "Kunjungan", "kantor": "Di kantor Diskominfo"}
 
 
@@ -54,6 +60,14 @@ def _uuid(value: str) -> str:
         return str(uuid.UUID(value))
     except ValueError as exc:
         raise NotFound() from exc
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _problem_form(problem: ApiProblem) -> dict[str, Any]:
@@ -187,10 +201,24 @@ async def revise_article(
     return RedirectResponse(f"/kerja/artikel/{found_id}", status_code=303)
 
 
+async def _my_kims(apis: Apis, user: User, token: str) -> list[dict[str, str]]:
+    """The KIM the user serves (id and name), to choose from instead of typing an id."""
+    found = await asyncio.gather(
+        *(apis.registry.kim(k, token) for k in user.kim_ids if _is_uuid(k)),
+        return_exceptions=True,
+    )
+    return [{"id": k["id"], "name": k["name"]} for k in found if isinstance(k, dict)]
+
+
 @router.get("/bantuan")
-async def help_form(request: Request, user: Member) -> Response:
+async def help_form(request: Request, apis: Apis, user: Member, token: Token) -> Response:
     values = {"key": str(uuid.uuid4()), "kim_id": user.kim_ids[0] if user.kim_ids else ""}
-    return render(request, "member/help.html", {"values": values, "skills": SKILLS, "modes": MODES})
+    kims = await _my_kims(apis, user, token)
+    return render(
+        request,
+        "member/help.html",
+        {"values": values, "skills": SKILLS, "modes": MODES, "kims": kims},
+    )
 
 
 @router.post("/bantuan")
@@ -207,30 +235,41 @@ async def ask_help(
 ) -> Response:
     values = {"kim_id": kim_id.strip(), "skill": skill, "mode": mode}
     values["description"] = description.strip()
+    kims = await _my_kims(apis, user, token)
     try:
         opened = await apis.mentoring.ask_help(values, token, key)
     except ApiProblem as problem:
         return render(
             request,
             "member/help.html",
-            {"values": {**values, "key": key}, "skills": SKILLS, "modes": MODES}
+            {"values": {**values, "key": key}, "skills": SKILLS, "modes": MODES, "kims": kims}
             | _problem_form(problem),
             status_code=problem.status,
         )
+    fresh = {"key": str(uuid.uuid4()), "kim_id": values["kim_id"]}
     return render(
         request,
         "member/help.html",
-        {"opened": opened, "values": {"key": str(uuid.uuid4())}, "skills": SKILLS, "modes": MODES},
+        {"opened": opened, "values": fresh, "skills": SKILLS, "modes": MODES, "kims": kims},
     )
 
 
 @router.get("/pelatihan")
-async def trainings(request: Request, apis: Apis, user: Member) -> Response:
-    found = await apis.mentoring.trainings(user.kabupaten)
+async def trainings(request: Request, apis: Apis, user: Member, token: Token) -> Response:
+    """The kabupaten's trainings, and the user's registrations with their certificates."""
+    found, mine = await asyncio.gather(
+        apis.mentoring.trainings(user.kabupaten), apis.mentoring.my_registrations(token)
+    )
     return render(
         request,
         "member/trainings.html",
-        {"trainings": found, "skills": SKILLS, "key": str(uuid.uuid4())},
+        {
+            "trainings": found,
+            "registrations": mine["items"],
+            "reg_statuses": REGISTRATION_STATUSES,
+            "skills": SKILLS,
+            "key": str(uuid.uuid4()),
+        },
     )
 
 
@@ -244,7 +283,11 @@ async def register(
     participant_name: Annotated[str, Form(max_length=100)],
     key: Annotated[str, Form(min_length=8, max_length=64)],
 ) -> Response:
-    context: dict[str, Any] = {"skills": SKILLS, "key": str(uuid.uuid4())}
+    context: dict[str, Any] = {
+        "skills": SKILLS,
+        "key": str(uuid.uuid4()),
+        "reg_statuses": REGISTRATION_STATUSES,
+    }
     status = 200
     try:
         context["registered"] = await apis.mentoring.register(
@@ -253,7 +296,10 @@ async def register(
     except ApiProblem as problem:
         context |= _problem_form(problem)
         status = problem.status
-    context["trainings"] = await apis.mentoring.trainings(user.kabupaten)
+    context["trainings"], mine = await asyncio.gather(
+        apis.mentoring.trainings(user.kabupaten), apis.mentoring.my_registrations(token)
+    )
+    context["registrations"] = mine["items"]
     return render(request, "member/trainings.html", context, status_code=status)
 
 

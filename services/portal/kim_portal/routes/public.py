@@ -23,7 +23,7 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 KABUPATEN = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 REGION = re.compile(r"^[0-9]{2}(\.[0-9]{2}){0,2}(\.[0-9]{4})?$")
-CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # secrets.token_urlsafe
 REPORT_REASONS = {
     "hoaks": "Hoaks atau informasi menyesatkan",
     "sara": "SARA atau ujaran kebencian",
