@@ -24,7 +24,7 @@ apt_install = { echo "Installing $(1) from Debian ..."; \
 .PHONY: help install run demo test lint typecheck format contracts bench clean kustomize
 
 help:
-	@echo "make run    - install, start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
+	@echo "make run    - install, start Kafka, PostgreSQL, the four services and the portal (Ctrl-C stops all)"
 	@echo "make demo   - the whole journey, step by step, against a running make run"
 	@echo "make test   - install, start the test stack, run lint, type checks and the whole suite"
 	@echo "make bench  - install, run the benchmark harness (own Kafka + PostgreSQL, numbers to bench/results)"
