@@ -172,14 +172,17 @@ async def test_each_roles_main_journey(
     await page.goto("/operator")
     await checks.page(page, "registri")
     # bad input: the registry's problem is shown in plain words, the form keeps what was typed
-    await page.get_by_label("Nama KIM").fill("KIM Sinar Slahung")
-    await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2999")
+    # the village: kecamatan first, then its village by name (htmx brings the villages)
+    await page.get_by_label("Kecamatan").select_option(label="Slahung")
+    await page.get_by_label("Desa/kelurahan", exact=True).select_option(label="Desa Senepo")
+    await page.get_by_label("Nama KIM").fill("KS")
     answer = await _submitted(page, "Simpan sebagai calon")
     assert answer == 422
-    await expect(page.get_by_role("alert")).to_contain_text("35.02.01.2999")
-    await expect(page.get_by_label("Nama KIM")).to_have_value("KIM Sinar Slahung")
+    await expect(page.get_by_role("alert")).to_contain_text("name")
+    await expect(page.get_by_label("Nama KIM")).to_have_value("KS")
+    await expect(page.get_by_label("Desa/kelurahan", exact=True)).to_have_value("35.02.01.2002")
     assert "Traceback" not in await page.content()
-    await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2002")
+    await page.get_by_label("Nama KIM").fill("KIM Sinar Slahung")
     await page.get_by_role("button", name="Simpan sebagai calon").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("KIM Sinar Slahung")
     for position, full_name, nik in (

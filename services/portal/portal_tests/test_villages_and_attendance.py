@@ -240,3 +240,35 @@ async def test_attendance_refused_by_mentoring_is_shown_in_its_words(tmp_path: P
         # a province admin has no kabupaten's trainings to record
         await dev_sign_in(client, "admin_provinsi", region="35")
         assert (await client.get(f"/operator/pelatihan/{TRAINING}")).status_code == 403
+
+
+async def test_an_operator_forms_a_kim_choosing_kecamatan_then_village(tmp_path: Path) -> None:
+    calls: list[httpx.Request] = []
+    async with (
+        _client(_registry(calls), "registry") as registry,
+        portal(settings_for(tmp_path), {"registry": registry}) as client,
+    ):
+        await dev_sign_in(client, "operator_kabupaten", subject="op-ponorogo")
+        page = await client.get("/operator")
+        assert page.status_code == 200, page.text
+        assert ("35.02.01", "Slahung", False) in _options(page.text, "kecamatan")
+        assert "Kode desa/kelurahan" not in page.text
+        token = await csrf_of(client, "/operator")
+        shown = await client.post(
+            "/operator/kim",
+            data={
+                "csrf_token": token,
+                "key": "k" * 12,
+                "name": "KIM Sinar Slahung",
+                "kecamatan": "35.02.01",
+                "pilih": "kecamatan",
+            },
+        )
+        assert shown.status_code == 200, shown.text
+        assert [o[0] for o in _options(shown.text, "village_code")] == [
+            "",
+            "35.02.01.2002",
+            "35.02.01.2001",
+        ]
+        assert 'value="KIM Sinar Slahung"' in shown.text
+        assert not [c for c in calls if c.method == "POST"]  # no KIM formed yet
