@@ -511,7 +511,7 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
     await page.get_by_role("link", name="Kehadiran pelatihan").click()
     await checks.page(page, "pelatihan-operator")
     await page.get_by_role("link", name="Diklat Jurnalistik Dasar KIM Ponorogo").click()
-    participant = page.get_by_role("row").filter(has_text="Rahayu Lestari")
+    participant = page.locator("li.card").filter(has_text="Rahayu Lestari")
     await expect(participant).to_contain_text("Terkonfirmasi")
     await expect(page.get_by_label("Hari pelatihan").locator("option")).to_have_count(2)
     await checks.page(page, "kehadiran-pelatihan")
@@ -521,7 +521,7 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
         await page.get_by_role("button", name="Simpan kehadiran").click()
         await expect(page.get_by_role("status")).to_have_text(f"Kehadiran {shown} tercatat.")
     await expect(participant).to_contain_text("Lulus")
-    await expect(participant).to_contain_text("2 dari 2")
+    await expect(participant).to_contain_text("Hadir 2 dari 2 hari")
     certificate = (await participant.get_by_role("link").text_content() or "").strip()
     assert certificate
     await checks.page(page, "kehadiran-tercatat")
