@@ -32,6 +32,7 @@ from kim_portal.routes import (
     public,
     seller,
     signin,
+    trainings,
 )
 from kim_portal.settings import PortalSettings
 from kim_portal.signin.oidc import create_oauth
@@ -121,6 +122,7 @@ def create_app(
         moderation.router,
         operator.router,
         evaluation.router,
+        trainings.router,
     ):
         app.include_router(router)
     return app

@@ -85,7 +85,13 @@ async def test_each_roles_main_journey(
     title = "Penyaluran bantuan pangan di Desa Tugurejo"
     await page.get_by_label("Judul").fill(title)
     await page.get_by_label("Isi berita").fill(f"Bantuan diterima Pak Darmo, NIK {NIK}, tadi pagi.")
-    await page.get_by_label("Kode desa/kelurahan").fill(TUGUREJO)
+    # the village is chosen by name, the KIM's own village first; no code to type
+    village = page.get_by_label("Desa/kelurahan", exact=True)
+    await expect(village).to_have_value(TUGUREJO)
+    await expect(village.locator("option:checked")).to_have_text("Desa Tugurejo")
+    assert await village.locator("option").count() < 40  # one kecamatan, not the kabupaten
+    await expect(page.get_by_label("Kode desa/kelurahan")).to_have_count(0)
+    await village.select_option(label="Desa Tugurejo")
     await page.get_by_role("button", name="Kirim untuk diperiksa").click()
     await expect(page.get_by_text("Status: Dikembalikan")).to_be_visible()
     await expect(page.locator("mark.pii")).to_have_text(f"{NIK} (NIK)")
@@ -166,14 +172,17 @@ async def test_each_roles_main_journey(
     await page.goto("/operator")
     await checks.page(page, "registri")
     # bad input: the registry's problem is shown in plain words, the form keeps what was typed
-    await page.get_by_label("Nama KIM").fill("KIM Sinar Slahung")
-    await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2999")
+    # the village: kecamatan first, then its village by name (htmx brings the villages)
+    await page.get_by_label("Kecamatan").select_option(label="Slahung")
+    await page.get_by_label("Desa/kelurahan", exact=True).select_option(label="Desa Senepo")
+    await page.get_by_label("Nama KIM").fill("KS")
     answer = await _submitted(page, "Simpan sebagai calon")
     assert answer == 422
-    await expect(page.get_by_role("alert")).to_contain_text("35.02.01.2999")
-    await expect(page.get_by_label("Nama KIM")).to_have_value("KIM Sinar Slahung")
+    await expect(page.get_by_role("alert")).to_contain_text("name")
+    await expect(page.get_by_label("Nama KIM")).to_have_value("KS")
+    await expect(page.get_by_label("Desa/kelurahan", exact=True)).to_have_value("35.02.01.2002")
     assert "Traceback" not in await page.content()
-    await page.get_by_label("Kode desa/kelurahan").fill("35.02.01.2002")
+    await page.get_by_label("Nama KIM").fill("KIM Sinar Slahung")
     await page.get_by_role("button", name="Simpan sebagai calon").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("KIM Sinar Slahung")
     for position, full_name, nik in (
@@ -260,7 +269,7 @@ async def test_an_article_sent_offline_is_created_once_when_the_connection_retur
     await page.get_by_label("Isi berita").fill(
         "Posyandu balita dibuka di balai desa mulai pukul 8."
     )
-    await page.get_by_label("Kode desa/kelurahan").fill(TUGUREJO)
+    await page.get_by_label("Desa/kelurahan", exact=True).select_option(TUGUREJO)
 
     # the first send reaches the portal and the service, but the answer is lost on the way
     lost: list[str] = []
@@ -314,6 +323,7 @@ OPERATOR_PAGES = {
     "/operator/surat-mati",
     "/operator/permintaan",
     "/operator/evaluasi",
+    "/operator/pelatihan",
 }
 KIM_PAGES = {"/kerja", "/kerja/bantuan", "/kerja/permintaan"}
 SELLER_PAGES = {"/usaha", "/usaha/produk/baru"}
@@ -323,7 +333,8 @@ MATRIX = {
     "pengelola_kim": ("35.02", KIM_PAGES | SELLER_PAGES),
     "moderator": ("", {"/moderasi"}),
     "operator_kabupaten": ("35.02", {"/moderasi"} | OPERATOR_PAGES),
-    "admin_provinsi": ("35", OPERATOR_PAGES - {"/operator/permintaan"}),
+    # mentoring gives a kabupaten's requests and trainings to its operators only
+    "admin_provinsi": ("35", OPERATOR_PAGES - {"/operator/permintaan", "/operator/pelatihan"}),
     "pendamping": ("", set()),
     "pelaku_umkm": ("35.02", SELLER_PAGES | {"/usaha/daftar"}),
 }
@@ -407,7 +418,11 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
     await page.get_by_label("Nama usaha").fill("Reog Mini Pak Tono")
     await page.get_by_label("Nama pemilik").fill("Sutono Hadi")
     await page.get_by_label("Jenis usaha").select_option("kerajinan")
-    await page.get_by_label("Kode desa/kelurahan").fill(TUGUREJO)
+    # kecamatan first; htmx brings that kecamatan's villages, chosen by name
+    await expect(page.get_by_label("Desa/kelurahan", exact=True)).to_have_count(0)
+    await page.get_by_label("Kecamatan").select_option(label="Slahung")
+    await page.get_by_label("Desa/kelurahan", exact=True).select_option(label="Desa Tugurejo")
+    await expect(page.get_by_role("button", name="Tampilkan desa/kelurahan")).to_be_hidden()
     await page.get_by_label("Alamat").fill("Dusun Krajan RT 01 RW 02, Tugurejo")
     await page.get_by_label("Nomor WhatsApp").fill("0813-2222-3333")
     await page.get_by_label("KIM pendamping").select_option(label="KIM Tugu Media")
@@ -417,6 +432,7 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
     assert await _submitted(page, "Daftarkan") == 422
     await expect(page.get_by_role("alert")).to_contain_text("nib")
     await expect(page.get_by_label("Nama usaha")).to_have_value("Reog Mini Pak Tono")
+    await expect(page.get_by_label("Desa/kelurahan", exact=True)).to_have_value(TUGUREJO)
     await page.get_by_label("NIB (tidak wajib, 13 angka)").fill("")
     await page.get_by_role("button", name="Daftarkan").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Reog Mini Pak Tono")
@@ -487,6 +503,28 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
     await page.get_by_label("Nama peserta (dicetak di sertifikat)").fill("Rahayu Lestari")
     await page.get_by_role("button", name="Daftar").click()
     await expect(page.get_by_role("status")).to_contain_text("terkonfirmasi")
+    await sign_out(page)
+
+    # --- the operator records attendance day by day; the second day completes and certifies
+    await sign_in(page, "operator_kabupaten", subject="op-ponorogo")
+    await page.goto("/operator")
+    await page.get_by_role("link", name="Kehadiran pelatihan").click()
+    await checks.page(page, "pelatihan-operator")
+    await page.get_by_role("link", name="Diklat Jurnalistik Dasar KIM Ponorogo").click()
+    participant = page.locator("li.card").filter(has_text="Rahayu Lestari")
+    await expect(participant).to_contain_text("Terkonfirmasi")
+    await expect(page.get_by_label("Hari pelatihan").locator("option")).to_have_count(2)
+    await checks.page(page, "kehadiran-pelatihan")
+    for day, shown in (("2027-02-09", "9 Februari 2027"), ("2027-02-10", "10 Februari 2027")):
+        await page.get_by_label("Hari pelatihan").select_option(day)
+        await page.get_by_label("Rahayu Lestari").check()
+        await page.get_by_role("button", name="Simpan kehadiran").click()
+        await expect(page.get_by_role("status")).to_have_text(f"Kehadiran {shown} tercatat.")
+    await expect(participant).to_contain_text("Lulus")
+    await expect(participant).to_contain_text("Hadir 2 dari 2 hari")
+    certificate = (await participant.get_by_role("link").text_content() or "").strip()
+    assert certificate
+    await checks.page(page, "kehadiran-tercatat")
     op_mentoring = bearer(
         mentoring.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo"
     )
@@ -494,14 +532,12 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
         await mentoring_http.get(f"/kim/{platform.kim_id}/registrations", headers=op_mentoring)
     )
     mine = next(r for r in listed["items"] if r["participant_name"] == "Rahayu Lestari")
-    for day in ("2027-02-09", "2027-02-10"):
-        ok(
-            await mentoring_http.post(
-                f"/trainings/{mine['training_id']}/attendance",
-                json={"day": day, "registration_ids": [mine["id"]]},
-                headers=op_mentoring,
-            )
-        )
+    assert mine["days_attended"] == ["2027-02-09", "2027-02-10"]
+    assert mine["certificate_code"] == certificate
+    await sign_out(page)
+
+    # --- the member sees the certificate she earned
+    await sign_in(page, "pengelola_kim", subject="user-bendahara", kim_ids=platform.kim_id)
     await page.goto("/kerja/pelatihan")
     row = page.locator("li.card").filter(has_text="Rahayu Lestari")
     await expect(row).to_contain_text("Lulus")
@@ -576,3 +612,37 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
         )
     )
     assert any(r["rule"] == "onboarding" for r in assigned["items"]), assigned
+
+
+async def test_a_seller_chooses_the_village_without_javascript(
+    browser: Browser, platform: World
+) -> None:
+    """No JS: the kecamatan's button sends the form back with that kecamatan's villages,
+    keeping what was typed; nothing is registered until the seller sends it."""
+    context = await browser.new_context(
+        base_url=platform.url, bypass_csp=True, java_script_enabled=False
+    )
+    try:
+        page = await context.new_page()
+        await sign_in(page, "pelaku_umkm", subject="bu-tanpa-js")
+        await page.goto("/usaha/daftar")
+        await page.get_by_label("Nama usaha").fill("Batik Tulis Bu Ning")
+        await page.get_by_label("Kecamatan").select_option(label="Slahung")
+        await page.get_by_role("button", name="Tampilkan desa/kelurahan").click()
+        await expect(page.get_by_label("Nama usaha")).to_have_value("Batik Tulis Bu Ning")
+        await expect(page.get_by_label("Kecamatan")).to_have_value("35.02.01")
+        await page.get_by_label("Desa/kelurahan", exact=True).select_option(TUGUREJO)
+        await page.get_by_label("Nama pemilik").fill("Ningsih Rahayu")
+        await page.get_by_label("Jenis usaha").select_option("fashion")
+        await page.get_by_label("Alamat").fill("Dusun Krajan RT 03 RW 01, Tugurejo")
+        await page.get_by_label("Nomor WhatsApp").fill("0813-4444-5555")
+        await page.get_by_role("button", name="Daftarkan").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Batik Tulis Bu Ning")
+    finally:
+        await context.close()
+    market_http, market = platform.services["marketplace"]
+    owner = bearer(market.settings, "pelaku_umkm", region=PONOROGO, sub="bu-tanpa-js")
+    mine = ok(await market_http.get("/sellers", headers=owner))
+    assert [(s["business_name"], s["village_code"]) for s in mine["items"]] == [
+        ("Batik Tulis Bu Ning", TUGUREJO)
+    ]

@@ -47,3 +47,21 @@ class MentoringClient(ServiceApi):
 
     async def my_registrations(self, token: str) -> JSON:
         return await self.api.get("/my/registrations", token=token)
+
+    async def training(self, training_id: str) -> JSON:
+        return await self.api.get(f"/trainings/{training_id}")
+
+    async def registrations(self, training_id: str, token: str) -> JSON:
+        """A training's registrations in order (operators of its kabupaten)."""
+        return await self.api.get(f"/trainings/{training_id}/registrations", token=token)
+
+    async def record_attendance(
+        self, training_id: str, day: str, registration_ids: list[str], token: str
+    ) -> JSON:
+        """Who attended on ``day``; mentoring completes and certifies whoever met the rule."""
+        return await self.api.send(
+            "POST",
+            f"/trainings/{training_id}/attendance",
+            token=token,
+            json={"day": day, "registration_ids": registration_ids},
+        )

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from kim_portal.clients.base import ApiProblem
 from kim_portal.deps import Apis
 from kim_portal.highlight import pieces
+from kim_portal.places import VillageChoice, in_kabupaten, in_kecamatan, kecamatan_code
 from kim_portal.web.access import Member, Token
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
@@ -84,26 +85,76 @@ async def workspace(request: Request, apis: Apis, user: Member, token: Token) ->
     )
 
 
-def _article_form(
-    request: Request, user: User, values: dict[str, Any], *, status_code: int = 200, **extra: Any
+async def _kim_profiles(apis: Apis, user: User, token: str) -> list[dict[str, Any]]:
+    """The public profiles of the KIM the user serves (those the registry still knows)."""
+    found = await asyncio.gather(
+        *(apis.registry.kim(k, token) for k in user.kim_ids if _is_uuid(k)),
+        return_exceptions=True,
+    )
+    return [k for k in found if isinstance(k, dict)]
+
+
+async def _village_choice(
+    apis: Apis, user: User, token: str, *, kim_id: str, selected: str, kecamatan: str = ""
+) -> VillageChoice:
+    """The villages of the KIM's kecamatan, the KIM's own village first chosen; without a
+    KIM, the kecamatan of the user's kabupaten and then the villages of the one chosen."""
+    profiles = await _kim_profiles(apis, user, token)
+    home = next((p for p in profiles if p["id"] == kim_id), profiles[0] if profiles else None)
+    if home is not None and not kecamatan:
+        return await in_kecamatan(
+            apis.registry, home["kecamatan_code"], selected or home["village_code"]
+        )
+    return await in_kabupaten(
+        apis.registry,
+        user.kabupaten,
+        kecamatan=kecamatan or kecamatan_code(selected) or kecamatan_code(user.region),
+        selected=selected,
+    )
+
+
+async def _article_form(
+    request: Request,
+    apis: Apis,
+    user: User,
+    token: str,
+    values: dict[str, Any],
+    *,
+    status_code: int = 200,
+    kecamatan: str = "",
+    **extra: Any,
 ) -> Response:
+    choice = await _village_choice(
+        apis,
+        user,
+        token,
+        kim_id=str(values.get("kim_id") or ""),
+        selected=str(values.get("village_code") or ""),
+        kecamatan=kecamatan,
+    )
     return render(
         request,
         "member/article_form.html",
-        {"values": values, "categories": CATEGORIES, "kims": user.kim_ids, **extra},
+        {
+            "values": values,
+            "categories": CATEGORIES,
+            "kims": user.kim_ids,
+            "choice": choice,
+            **extra,
+        },
         status_code=status_code,
     )
 
 
 @router.get("/artikel/baru")
-async def new_article(request: Request, user: Member) -> Response:
+async def new_article(request: Request, apis: Apis, user: Member, token: Token) -> Response:
     values = {
         "draft_key": str(uuid.uuid4()),
         "kim_id": user.kim_ids[0] if user.kim_ids else "",
         "village_code": user.region if user.region and len(user.region) == 13 else "",
         "category": "kegiatan_desa",
     }
-    return _article_form(request, user, values)
+    return await _article_form(request, apis, user, token, values)
 
 
 def _content(title: str, body: str, category: str, village_code: str) -> dict[str, Any]:
@@ -121,17 +172,23 @@ async def write_article(
     apis: Apis,
     user: Member,
     token: Token,
-    title: Annotated[str, Form(max_length=300)],
-    body: Annotated[str, Form(max_length=50_000)],
-    category: Annotated[str, Form(max_length=40)],
-    village_code: Annotated[str, Form(max_length=20)],
-    kim_id: Annotated[str, Form(max_length=40)],
     draft_key: Annotated[str, Form(min_length=8, max_length=64)],
+    title: Annotated[str, Form(max_length=300)] = "",
+    body: Annotated[str, Form(max_length=50_000)] = "",
+    category: Annotated[str, Form(max_length=40)] = "",
+    village_code: Annotated[str, Form(max_length=20)] = "",
+    kim_id: Annotated[str, Form(max_length=40)] = "",
+    kecamatan: Annotated[str, Form(max_length=8)] = "",
+    pilih: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Write and submit at once. The draft's key is the Idempotency-Key: a form sent again
-    (a retry after the connection dropped) gets the same article, submitted once."""
+    (a retry after the connection dropped) gets the same article, submitted once. The
+    kecamatan's button (``pilih``) only shows that kecamatan's villages: nothing is sent."""
     values = {**_content(title, body, category, village_code), "kim_id": kim_id.strip()}
     values["draft_key"] = draft_key
+    if pilih == "kecamatan":
+        values["village_code"] = ""
+        return await _article_form(request, apis, user, token, values, kecamatan=kecamatan)
     try:
         created = await apis.content.write(
             {k: v for k, v in values.items() if k != "draft_key"}, token, draft_key
@@ -139,15 +196,17 @@ async def write_article(
         if created["status"] == "draft":
             await apis.content.submit(created["id"], token, f'"{created["version"]}"')
     except ApiProblem as problem:
-        return _article_form(
-            request, user, values, status_code=problem.status, **_problem_form(problem)
+        return await _article_form(
+            request, apis, user, token, values, status_code=problem.status, **_problem_form(problem)
         )
     return RedirectResponse(f"/kerja/artikel/{created['id']}", status_code=303)
 
 
-def _article_page(
-    request: Request, found: dict[str, Any], *, status_code: int = 200, **extra: Any
+async def _article_page(
+    request: Request, apis: Apis, found: dict[str, Any], *, status_code: int = 200, **extra: Any
 ) -> Response:
+    village = str(found["content"].get("village_code") or "")
+    choice = await in_kecamatan(apis.registry, kecamatan_code(village), village)
     screening = found.get("screening") or {}
     findings = screening.get("findings") or []
     content = found["content"]
@@ -162,6 +221,7 @@ def _article_page(
             "body_pieces": pieces(content["body"], findings, "body"),
             "findings": findings,
             "revisable": found["status"] in ("draft", "rejected"),
+            "choice": choice,
             **extra,
         },
         status_code=status_code,
@@ -172,7 +232,7 @@ def _article_page(
 async def article(
     request: Request, apis: Apis, user: Member, token: Token, article_id: str
 ) -> Response:
-    return _article_page(request, await apis.content.article(_uuid(article_id), token))
+    return await _article_page(request, apis, await apis.content.article(_uuid(article_id), token))
 
 
 @router.post("/artikel/{article_id}")
@@ -197,17 +257,15 @@ async def revise_article(
         await apis.content.submit(found_id, token, f'"{revised["version"]}"')
     except ApiProblem as problem:
         current = await apis.content.article(found_id, token)
-        return _article_page(request, current, status_code=problem.status, **_problem_form(problem))
+        return await _article_page(
+            request, apis, current, status_code=problem.status, **_problem_form(problem)
+        )
     return RedirectResponse(f"/kerja/artikel/{found_id}", status_code=303)
 
 
 async def _my_kims(apis: Apis, user: User, token: str) -> list[dict[str, str]]:
     """The KIM the user serves (id and name), to choose from instead of typing an id."""
-    found = await asyncio.gather(
-        *(apis.registry.kim(k, token) for k in user.kim_ids if _is_uuid(k)),
-        return_exceptions=True,
-    )
-    return [{"id": k["id"], "name": k["name"]} for k in found if isinstance(k, dict)]
+    return [{"id": k["id"], "name": k["name"]} for k in await _kim_profiles(apis, user, token)]
 
 
 @router.get("/bantuan")

@@ -14,6 +14,7 @@ from kim_portal.charts import coverage_chart
 from kim_portal.clients.base import ApiProblem
 from kim_portal.deadletters import overview
 from kim_portal.deps import Apis, Settings
+from kim_portal.places import in_kabupaten, kecamatan_code
 from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
@@ -61,17 +62,50 @@ def _refused(problem: ApiProblem) -> dict[str, Any]:
     return {"error": problem.message, "issues": problem.issues}
 
 
+async def _registry_page(
+    request: Request,
+    apis: Apis,
+    token: str,
+    scope: str,
+    *,
+    key: str,
+    values: dict[str, Any],
+    kecamatan: str = "",
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """The KIM of the scope, and the form of a new one: kecamatan first, then its village."""
+    selected = str(values.get("village_code") or "")
+    page, choice = await asyncio.gather(
+        apis.registry.kim_directory(token, kabupaten=scope if len(scope) == 5 else None),
+        in_kabupaten(
+            apis.registry,
+            scope if len(scope) == 5 else None,
+            kecamatan=kecamatan or kecamatan_code(selected) or kecamatan_code(scope),
+            selected=selected,
+        ),
+    )
+    return render(
+        request,
+        "operator/registry.html",
+        {
+            "groups": page["items"],
+            "scope": scope,
+            "key": key,
+            "values": values,
+            "choice": choice,
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("")
 async def registry(
     request: Request, apis: Apis, settings: Settings, user: Operator, token: Token
 ) -> Response:
     scope = _scope(user, settings)
-    page = await apis.registry.kim_directory(token, kabupaten=scope if len(scope) == 5 else None)
-    return render(
-        request,
-        "operator/registry.html",
-        {"groups": page["items"], "scope": scope, "key": str(uuid.uuid4()), "values": {}},
-    )
+    return await _registry_page(request, apis, token, scope, key=str(uuid.uuid4()), values={})
 
 
 @router.post("/kim")
@@ -81,24 +115,33 @@ async def form_kim(
     settings: Settings,
     user: Operator,
     token: Token,
-    name: Annotated[str, Form(max_length=200)],
-    village_code: Annotated[str, Form(max_length=20)],
     key: Annotated[str, Form(min_length=8, max_length=64)],
+    name: Annotated[str, Form(max_length=200)] = "",
+    village_code: Annotated[str, Form(max_length=20)] = "",
+    kecamatan: Annotated[str, Form(max_length=8)] = "",
+    pilih: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    """Form a KIM (calon). The kecamatan's button (``pilih``) only shows that kecamatan's
+    villages: nothing is sent."""
     body = {"name": name.strip(), "village_code": village_code.strip()}
+    scope = _scope(user, settings)
+    if pilih == "kecamatan":
+        values = {**body, "village_code": ""}
+        return await _registry_page(
+            request, apis, token, scope, key=key, values=values, kecamatan=kecamatan
+        )
     try:
         created = await apis.registry.form_kim(body, token, key)
     except ApiProblem as problem:
-        scope = _scope(user, settings)
-        page = await apis.registry.kim_directory(
-            token, kabupaten=scope if len(scope) == 5 else None
-        )
-        return render(
+        return await _registry_page(
             request,
-            "operator/registry.html",
-            {"groups": page["items"], "scope": scope, "key": key, "values": body}
-            | _refused(problem),
+            apis,
+            token,
+            scope,
+            key=key,
+            values=body,
             status_code=problem.status,
+            **_refused(problem),
         )
     return RedirectResponse(f"/operator/kim/{created['id']}", status_code=303)
 

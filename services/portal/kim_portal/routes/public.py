@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from kim_portal.charts import coverage_chart
 from kim_portal.clients.base import ApiProblem
 from kim_portal.deps import Apis, Settings
+from kim_portal.places import in_kabupaten
 from kim_portal.web.access import SignedIn, Token
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
@@ -165,6 +166,18 @@ async def catalogue(
     context = {"products": page["items"], "filters": filters, "categories": CATEGORIES}
     partial = request.headers.get("HX-Request") == "true"
     return render(request, "catalogue_results.html" if partial else "catalogue.html", context)
+
+
+@router.get("/wilayah/desa")
+async def villages(
+    request: Request,
+    apis: Apis,
+    kecamatan: Annotated[str, Query(max_length=8, pattern=r"^(\d{2}\.\d{2}\.\d{2})?$")] = "",
+) -> Response:
+    """The village select of one kecamatan: what htmx swaps in when a form's kecamatan
+    changes (without JS the form's own button asks for the whole form again)."""
+    choice = await in_kabupaten(apis.registry, kecamatan[:5], kecamatan=kecamatan, selected="")
+    return render(request, "_village_options.html", {"choice": choice, "stepwise": True})
 
 
 @router.get("/produk/{product_id}")

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kim_portal.clients.base import ApiProblem
 from kim_portal.deps import Apis
+from kim_portal.places import in_kabupaten, kecamatan_code
 from kim_portal.routes.public import CATEGORIES
 from kim_portal.web.access import Seller, Token, role_in
 from kim_portal.web.csrf import verify_csrf
@@ -117,9 +118,19 @@ async def _register_page(
     values: dict[str, Any],
     *,
     status_code: int = 200,
+    kecamatan: str = "",
     **extra: Any,
 ) -> Response:
-    kims = await apis.registry.kim_directory(kabupaten=user.kabupaten, status="aktif")
+    selected = str(values.get("village_code") or "")
+    kims, choice = await asyncio.gather(
+        apis.registry.kim_directory(kabupaten=user.kabupaten, status="aktif"),
+        in_kabupaten(
+            apis.registry,
+            user.kabupaten,
+            kecamatan=kecamatan or kecamatan_code(selected) or kecamatan_code(user.region),
+            selected=selected,
+        ),
+    )
     return render(
         request,
         "seller/register.html",
@@ -127,6 +138,7 @@ async def _register_page(
             "values": values,
             "categories": BUSINESS_CATEGORIES,
             "kims": kims["items"],
+            "choice": choice,
             **extra,
         },
         status_code=status_code,
@@ -148,17 +160,20 @@ async def register_seller(
     apis: Apis,
     user: Owner,
     token: Token,
-    business_name: Annotated[str, Form(max_length=150)],
-    owner_name: Annotated[str, Form(max_length=150)],
-    village_code: Annotated[str, Form(max_length=20)],
-    address: Annotated[str, Form(max_length=300)],
-    whatsapp: Annotated[str, Form(max_length=30)],
-    business_category: Annotated[str, Form(max_length=30)],
     key: Annotated[str, Form(min_length=8, max_length=64)],
+    business_name: Annotated[str, Form(max_length=150)] = "",
+    owner_name: Annotated[str, Form(max_length=150)] = "",
+    village_code: Annotated[str, Form(max_length=20)] = "",
+    address: Annotated[str, Form(max_length=300)] = "",
+    whatsapp: Annotated[str, Form(max_length=30)] = "",
+    business_category: Annotated[str, Form(max_length=30)] = "",
     kim_id: Annotated[str, Form(max_length=40)] = "",
     nib: Annotated[str, Form(max_length=20)] = "",
+    kecamatan: Annotated[str, Form(max_length=8)] = "",
+    pilih: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Register the user's business (once per login); its licences start unverified."""
+    """Register the user's business (once per login); its licences start unverified. The
+    kecamatan's button (``pilih``) only shows that kecamatan's villages: nothing is sent."""
     values = {
         "business_name": business_name.strip(),
         "owner_name": owner_name.strip(),
@@ -169,6 +184,11 @@ async def register_seller(
         "kim_id": kim_id.strip() or None,
         "nib": nib.strip() or None,
     }
+    if pilih == "kecamatan":
+        values["village_code"] = ""
+        return await _register_page(
+            request, apis, user, {**values, "key": key}, kecamatan=kecamatan
+        )
     body = {k: v for k, v in values.items() if v is not None}
     try:
         created = await apis.marketplace.register_seller(body, token, key)

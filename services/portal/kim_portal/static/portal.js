@@ -89,6 +89,10 @@
   }
 
   function init() {
+    if (window.htmx) { /* htmx swaps the choices in place: no round trip needed */
+      var manual = document.querySelectorAll("[data-without-js]");
+      Array.prototype.forEach.call(manual, function (el) { el.hidden = true; });
+    }
     var forms = document.querySelectorAll("form[data-offline-draft]");
     Array.prototype.forEach.call(forms, watch);
   }
