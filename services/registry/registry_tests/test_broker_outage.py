@@ -106,11 +106,14 @@ async def assert_every_event_arrived_once_in_order(runtime: Runtime, bootstrap: 
     expected: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in rows:
         expected[r["topic"], r["key"]].append(str(r["event_id"]))
+    ours = {str(r["event_id"]) for r in rows}
     seen: dict[tuple[str, str], list[str]] = defaultdict(list)
     copies = 0
     for topic in sorted({t for t, _ in expected}):
         for record in await read_topic(bootstrap, topic):
             event_id = json.loads(record.value or b"")["id"]
+            if event_id not in ours:
+                continue  # another test's service published on the session's outage broker
             key = (topic, (record.key or b"").decode())
             copies += 1
             if event_id not in seen[key]:  # a consumer dedupes on the CloudEvents id
