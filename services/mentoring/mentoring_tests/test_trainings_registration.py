@@ -44,6 +44,7 @@ async def test_catalogue_is_public_and_events_are_staged(
 ) -> None:
     training = await schedule(http, auth, online_url="https://zoom.us/j/123")
     assert training["required_days"] == 2
+    assert training["days"] == ["2027-02-09", "2027-02-10"]  # its working days
     assert training["seats_left"] == 2
     listed = (await http.get("/trainings", params={"kabupaten": PONOROGO})).json()
     assert [t["id"] for t in listed] == [training["id"]]

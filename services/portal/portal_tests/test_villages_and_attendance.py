@@ -146,6 +146,7 @@ def _mentoring(calls: list[httpx.Request], *, refuse: bool = False) -> Handler:
     training: dict[str, object] = {"id": TRAINING, "title": "Diklat Jurnalistik"}
     training |= {"skill": "jurnalistik"}
     training |= {"starts_on": "2027-02-08", "ends_on": "2027-02-14", "venue": "Aula"}
+    training |= {"days": ["2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"]}
     training |= {"required_days": 2, "status": "scheduled", "confirmed": 1, "capacity": 20}
 
     def registration(rid: str, name: str, status: str) -> dict[str, object]:

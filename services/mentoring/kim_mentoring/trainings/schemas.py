@@ -51,6 +51,7 @@ class TrainingView(BaseModel):
     online_url: str | None
     starts_on: date
     ends_on: date
+    days: list[date] = Field(description="Its working days, first to last: attendance days.")
     capacity: int
     waitlist: bool
     audience: str

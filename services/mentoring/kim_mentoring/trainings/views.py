@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kim_mentoring.certificates import repository as certificates
 from kim_mentoring.trainings import repository as repo
+from kim_mentoring.trainings.domain import days_of
 from kim_mentoring.trainings.repository import RegistrationRow, TrainingRow
 from kim_mentoring.trainings.schemas import RegistrationView, TrainingView
 from kim_shared.db import Connection
@@ -20,6 +21,7 @@ def training_view(t: TrainingRow) -> TrainingView:
         online_url=t.online_url,
         starts_on=t.starts_on,
         ends_on=t.ends_on,
+        days=days_of(t.starts_on, t.ends_on),
         capacity=t.capacity,
         waitlist=t.waitlist,
         audience=t.audience,

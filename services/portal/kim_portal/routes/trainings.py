@@ -20,7 +20,6 @@ from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
-from kim_portal.workdays import working_days
 
 router = APIRouter(prefix="/operator/pelatihan", dependencies=[Depends(verify_csrf)])
 
@@ -68,9 +67,7 @@ async def _page(
         apis.mentoring.training(training_id),
         apis.mentoring.registrations(training_id, token),
     )
-    days = working_days(
-        date.fromisoformat(training["starts_on"]), date.fromisoformat(training["ends_on"])
-    )
+    days = [date.fromisoformat(d) for d in training["days"]]  # mentoring's working days
     recorded = request.query_params.get("tercatat") if status_code == 200 else None
     context = {
         "training": training,
