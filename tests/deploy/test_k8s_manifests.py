@@ -766,7 +766,6 @@ def test_rendered_environment_is_a_valid_production_configuration(
 def test_rendered_portal_environment_is_a_valid_production_configuration(
     overlays: dict[str, Rendered], name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("kim_portal.settings", reason="services/portal is merged separately")
     rendered = overlays[name]
     env = container_env(rendered, rendered.get("Deployment", PORTAL))
     env["KIM_PORTAL_SESSION_SECRET"] = "from-the-secret-" + "x" * 32
