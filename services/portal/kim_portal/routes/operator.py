@@ -228,21 +228,7 @@ async def add_member(
 async def coverage(
     request: Request, apis: Apis, settings: Settings, user: Operator, token: Token
 ) -> Response:
-    scope = _scope(user, settings)
-    found, targets = await asyncio.gather(
-        apis.registry.coverage(scope, token), apis.registry.targets(token, scope)
-    )
-    return render(
-        request,
-        "operator/coverage.html",
-        {
-            "coverage": found,
-            "chart": coverage_chart(found["rows"]),
-            "targets": targets.get("targets", []),
-            "scope": scope,
-            "key": str(uuid.uuid4()),
-        },
-    )
+    return await _coverage_page(request, apis, token, _scope(user, settings), str(uuid.uuid4()))
 
 
 @router.post("/cakupan/target")
@@ -269,23 +255,35 @@ async def create_target(
     try:
         await apis.registry.create_target(body, token, key)
     except ApiProblem as problem:
-        found, targets = await asyncio.gather(
-            apis.registry.coverage(scope, token), apis.registry.targets(token, scope)
-        )
-        return render(
-            request,
-            "operator/coverage.html",
-            {
-                "coverage": found,
-                "chart": coverage_chart(found["rows"]),
-                "targets": targets.get("targets", []),
-                "scope": scope,
-                "key": key,
-            }
-            | _refused(problem),
-            status_code=problem.status,
+        return await _coverage_page(
+            request, apis, token, scope, key, status_code=problem.status, **_refused(problem)
         )
     return RedirectResponse("/operator/cakupan", status_code=303)
+
+
+async def _coverage_page(
+    request: Request,
+    apis: Apis,
+    token: str,
+    scope: str,
+    key: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """The coverage of ``scope`` against its targets, with the target form (``key``: its
+    Idempotency-Key, kept when the form comes back refused)."""
+    found, targets = await asyncio.gather(
+        apis.registry.coverage(scope, token), apis.registry.targets(token, scope)
+    )
+    context = {
+        "coverage": found,
+        "chart": coverage_chart(found["rows"]),
+        "targets": targets.get("targets", []),
+        "scope": scope,
+        "key": key,
+    }
+    return render(request, "operator/coverage.html", context | extra, status_code=status_code)
 
 
 @router.get("/pendampingan")
