@@ -20,3 +20,25 @@ def today(now: datetime | None = None) -> date:
 def start_of_day(day: date) -> datetime:
     """Midnight WIB at the start of ``day``."""
     return datetime.combine(day, time(0), tzinfo=WIB)
+
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+"""Month names in Bahasa Indonesia, January first."""
+
+
+def long_date(day: date) -> str:
+    """``2026-12-01`` → ``1 Desember 2026``, as Indonesian letters and certificates write it."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -18,14 +18,13 @@ import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lokal.rupiah import format_rupiah
 
 from kim_devstack.demo.client import JourneyFailed, Platform, ok
+from kim_shared.clock import WIB
 
 PONOROGO = "35.02"
-WIB = ZoneInfo("Asia/Jakarta")
 OPERATOR = "operator_kabupaten"
 MODERATOR = "moderator"
 

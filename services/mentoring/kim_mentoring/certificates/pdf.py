@@ -11,21 +11,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from kim_mentoring.certificates.repository import CertificateRow
-
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from kim_shared.clock import long_date
 
 
 def verification_url(base_url: str, code: str) -> str:
@@ -59,7 +45,7 @@ def render(cert: CertificateRow, url: str) -> bytes:
     pdf.drawCentredString(mid, height - 10 * cm, cert.training_title)
     day = cert.completed_on
     pdf.setFont("Helvetica", 13)
-    pdf.drawCentredString(mid, height - 11.4 * cm, f"{day.day} {_MONTHS[day.month - 1]} {day.year}")
+    pdf.drawCentredString(mid, height - 11.4 * cm, long_date(day))
     pdf.drawCentredString(mid, height - 12.6 * cm, cert.issuer)
     size = 4.5 * cm
     pdf.drawImage(ImageReader(io.BytesIO(qr_png(url))), 2 * cm, 2 * cm, size, size)

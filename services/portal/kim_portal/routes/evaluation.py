@@ -18,7 +18,8 @@ from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
 from kim_portal.web.errors import NotFound
 from kim_portal.web.session import User
-from kim_portal.web.templating import WIB, render
+from kim_portal.web.templating import render
+from kim_shared.clock import WIB
 
 router = APIRouter(prefix="/operator/evaluasi", dependencies=[Depends(verify_csrf)])
 

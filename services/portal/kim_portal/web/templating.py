@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -14,23 +13,9 @@ from lokal.samaran import partial_mask
 from starlette.responses import Response
 
 from kim_portal.web.session import ROLE_LABELS, User, csrf_token, current_user
+from kim_shared.clock import WIB, long_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-WIB = ZoneInfo("Asia/Jakarta")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 def tanggal(value: str | None, with_time: bool = False) -> str:
@@ -40,11 +25,11 @@ def tanggal(value: str | None, with_time: bool = False) -> str:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+            return long_date(day)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(WIB)
     except ValueError:
         return value
-    text = f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    text = long_date(moment.date())
     return f"{text} {moment:%H.%M} WIB" if with_time else text
 
 
