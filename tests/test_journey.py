@@ -14,7 +14,8 @@ import pytest
 
 from kim_devstack.demo.client import Platform
 from kim_devstack.demo.journey import Journey
-from kim_devstack.testing import bearer, running_services
+from kim_devstack.testing import running_services
+from kim_devstack.tokens import bearer
 from kim_devstack.topic_audit import RecordAuditor, audit_topics, end_offsets
 
 pytestmark = pytest.mark.integration

@@ -19,12 +19,8 @@ import httpx
 import pytest
 
 from kim_devstack.registry_api import form_aktif_kim
-from kim_devstack.testing import (
-    Running,
-    bearer,
-    eventually,
-    running_services,
-)
+from kim_devstack.testing import Running, eventually, running_services
+from kim_devstack.tokens import bearer
 from kim_registry.regions.importer import import_regions
 from kim_shared.projections.kim import get_kim
 from kim_shared.service import Runtime

@@ -29,7 +29,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from kim_devstack.registry_api import ANGGOTA, PENGURUS, form_aktif_kim
-from kim_devstack.testing import Running, bearer, eventually, running_services
+from kim_devstack.testing import Running, eventually, running_services
+from kim_devstack.tokens import bearer
 from kim_shared.clock import today
 from kim_shared.events.envelope import CONTENT_TYPE
 from kim_shared.events.topics import MENTORING_REQUEST, MENTORING_TRAINING, TopicSpec

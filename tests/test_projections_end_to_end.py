@@ -31,7 +31,8 @@ import httpx
 import pytest
 
 from kim_devstack.stack import create_database, with_database
-from kim_devstack.testing import bearer, eventually, serving, start_groups_at_the_end
+from kim_devstack.testing import eventually, serving, start_groups_at_the_end
+from kim_devstack.tokens import bearer
 from kim_registry.regions.importer import import_regions
 from kim_shared.cli import main
 from kim_shared.events.topics import REGISTRY_KIM_STATE, REGISTRY_REGION

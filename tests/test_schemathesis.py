@@ -39,7 +39,8 @@ import pytest
 
 from kim_devstack.services import ServiceDef, ServiceProcess
 from kim_devstack.stack import Stack, with_database
-from kim_devstack.testing import bearer, publish_events
+from kim_devstack.testing import publish_events
+from kim_devstack.tokens import bearer
 from kim_shared.auth import OPERATOR_KABUPATEN
 from kim_shared.events.types.registry import RegionChanged
 from kim_shared.settings import ServiceSettings

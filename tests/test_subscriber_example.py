@@ -31,7 +31,8 @@ from kim_devstack.standins import (
     KimOnTopic,
     member,
 )
-from kim_devstack.testing import NewTopic, Running, bearer, eventually, running_services
+from kim_devstack.testing import NewTopic, Running, eventually, running_services
+from kim_devstack.tokens import bearer
 from kim_registry.regions.importer import import_regions
 from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
 from kim_shared.events.topics import REGISTRY_KIM_STATE

@@ -19,7 +19,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from kim_devstack.testing import Running, bearer, eventually, running_services
+from kim_devstack.testing import Running, eventually, running_services
+from kim_devstack.tokens import bearer
 from kim_registry.regions.importer import import_regions
 from kim_shared.projections.kim import get_kim
 from kim_shared.tracing import exporting_to

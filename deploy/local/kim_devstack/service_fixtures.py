@@ -27,7 +27,8 @@ import pytest
 from fastapi import FastAPI
 
 from kim_devstack.standins import Registry
-from kim_devstack.testing import bearer, serving, start_consumers_at_the_end
+from kim_devstack.testing import serving, start_consumers_at_the_end
+from kim_devstack.tokens import bearer
 from kim_shared.service import Runtime
 from kim_shared.settings import ServiceSettings
 

@@ -32,8 +32,6 @@ from kim_devstack.kafka import KafkaNode
 from kim_devstack.paths import state_dir
 from kim_devstack.postgres import PostgresNode
 from kim_devstack.stack import TEST_PORTS, Ports, Stack, create_database, with_database
-from kim_shared.auth import Principal
-from kim_shared.auth.mint import mint_dev_token
 from kim_shared.db import apply_migrations, create_pool
 from kim_shared.events.base import Event
 from kim_shared.events.envelope import CONTENT_TYPE
@@ -41,7 +39,6 @@ from kim_shared.events.topics import TopicSpec, declared_topics
 from kim_shared.kafka import ensure_topics
 from kim_shared.outbox.store import EventSource, envelope
 from kim_shared.service import Runtime, ServiceSpec
-from kim_shared.settings import ServiceSettings
 
 
 def _test_ports() -> Ports:
@@ -189,21 +186,6 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kim.test") as client:
             yield client
-
-
-def bearer(
-    settings: ServiceSettings,
-    *roles: str,
-    sub: str = "tester",
-    region: str | None = None,
-    kim_ids: tuple[str, ...] = (),
-    name: str | None = None,
-) -> dict[str, str]:
-    """``Authorization`` header with a token signed by the settings' dev key pair."""
-    principal = Principal(
-        subject=sub, roles=frozenset(roles), region_scope=region, name=name, kim_ids=kim_ids
-    )
-    return {"Authorization": f"Bearer {mint_dev_token(settings, principal)}"}
 
 
 async def start_groups_at_the_end(

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from kim_devstack.testing import Running, bearer, eventually, running_services
+from kim_devstack.testing import Running, eventually, running_services
+from kim_devstack.tokens import bearer
 from kim_portal.main import create_app
 from kim_portal.settings import PortalSettings
 from kim_shared.projections.kim import get_kim

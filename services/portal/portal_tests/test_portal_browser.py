@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
-from kim_devstack.testing import bearer, eventually
+from kim_devstack.testing import eventually
+from kim_devstack.tokens import bearer
 from portal_tests.browser import Checks
 from portal_tests.platform import PONOROGO, TUGUREJO, WITHIN, World, ok
 

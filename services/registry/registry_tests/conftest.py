@@ -11,7 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kim_devstack.testing import bearer, serving
+from kim_devstack.testing import serving
+from kim_devstack.tokens import bearer
 from kim_registry.main import create_app
 from kim_registry.regions.importer import ImportResult, import_regions
 from kim_registry.settings import RegistrySettings

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kim_devstack.testing import bearer, eventually, serving
+from kim_devstack.testing import eventually, serving
+from kim_devstack.tokens import bearer
 from kim_shared.cli import main
 from kim_shared.db import Connection
 from kim_shared.events.topics import TopicSpec

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 from contextlib import AsyncExitStack
 
 import httpx
 
-from kim_devstack.demo.client import JourneyFailed, Platform, Tokens
+from kim_devstack.demo.client import JourneyFailed, Platform
 from kim_devstack.demo.journey import Journey
 from kim_devstack.services import services_at
-from kim_shared.auth.mint import mint_dev_token
-from kim_shared.auth.principal import Principal
+from kim_devstack.tokens import bearer
 from kim_shared.settings import ServiceSettings
 
 
@@ -39,16 +39,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run_demo)
 
 
-def _tokens(settings: ServiceSettings) -> Tokens:
-    def token(
-        *roles: str, sub: str, region: str | None = None, name: str | None = None
-    ) -> dict[str, str]:
-        principal = Principal(subject=sub, roles=frozenset(roles), region_scope=region, name=name)
-        return {"Authorization": f"Bearer {mint_dev_token(settings, principal)}"}
-
-    return token
-
-
 async def _run(args: argparse.Namespace) -> int:
     urls = {s.name: f"http://127.0.0.1:{s.port}" for s in services_at(args.base_port)}
     async with AsyncExitStack() as stack:
@@ -61,7 +51,7 @@ async def _run(args: argparse.Namespace) -> int:
             content=clients["content"],
             marketplace=clients["marketplace"],
             mentoring=clients["mentoring"],
-            token=_tokens(ServiceSettings()),
+            token=functools.partial(bearer, ServiceSettings()),
             say=lambda text: print(text, flush=True),
             within=args.within,
         )

@@ -458,7 +458,8 @@ class Journey:
             f"(keahlian {self.request['skill']}, pendamping {self.request['expert_subject']})."
         )
 
-    async def _working_slot(self, after: date) -> datetime:
+    @staticmethod
+    def _working_slot(after: date) -> datetime:
         """The next working day after ``after`` at 10:00 WIB (the service refuses holidays)."""
         day = after + timedelta(days=1)
         while day.weekday() >= 5:
@@ -467,7 +468,7 @@ class Journey:
 
     async def the_request_is_resolved(self) -> None:
         expert = self.p.token("pendamping", sub=str(self.request["expert_subject"]))
-        start = await self._working_slot(datetime.now(WIB).date())
+        start = self._working_slot(datetime.now(WIB).date())
         for _ in range(30):
             r = await self.p.mentoring.post(
                 f"/help-requests/{self.request['id']}/sessions",
@@ -476,7 +477,7 @@ class Journey:
             )
             if r.status_code != 422:
                 break
-            start = await self._working_slot(start.date())  # a holiday or cuti bersama
+            start = self._working_slot(start.date())  # a holiday or cuti bersama
         session = ok(r, 201)
         ok(
             await self.p.mentoring.post(
@@ -491,7 +492,7 @@ class Journey:
         )
 
     async def officers_get_certificates(self) -> None:
-        first = await self._working_slot(datetime.now(WIB).date())
+        first = self._working_slot(datetime.now(WIB).date())
         training: dict[str, Any] | None = None
         for _ in range(30):
             r = await self.p.mentoring.post(
@@ -514,7 +515,7 @@ class Journey:
             if r.status_code != 422:
                 training = ok(r, 201)
                 break
-            first = await self._working_slot(first.date())
+            first = self._working_slot(first.date())
         if training is None:
             raise JourneyFailed("tidak ada hari kerja untuk diklat dalam 30 percobaan")
         training_id = self.p.note("training_id", training["id"])
