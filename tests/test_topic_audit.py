@@ -153,3 +153,14 @@ def test_a_person_s_name_in_a_public_name_field_is_still_found_by_exact_match() 
 
 # The auditor over a real journey's records: tests/test_journey.py (every topic, all four
 # services, the NIKs, phones and names the journey typed).
+
+
+def test_ids_whose_digits_read_like_a_phone_number_are_not_personal_data() -> None:
+    """A UUID such as ``08657790-7069-…`` is an id, though ``detect_pii`` alone calls its
+    first groups a phone number; a real phone number next to it is still found."""
+    kim_id = uuid.UUID("08657790-7069-4c2e-9d4f-2a1b3c4d5e6f")
+    key, value = _record(_kim_state(kim_id=kim_id))
+    assert RecordAuditor(FORBIDDEN).check(KIM_STATE, key, value, HEADERS) == []
+    key, value = _record(_kim_state(kim_id=kim_id, name="KIM 0812-3456-7890"))
+    found = RecordAuditor().check(KIM_STATE, key, value, HEADERS)
+    assert any("PHONE" in p for p in found), found
