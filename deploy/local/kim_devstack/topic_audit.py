@@ -32,10 +32,9 @@ Use::
 
 from __future__ import annotations
 
-import re
-
 import asyncio
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
