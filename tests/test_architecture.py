@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.python_source import parse
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())
 
@@ -53,7 +55,7 @@ def _dynamic_import(node: ast.Call, importers: set[str]) -> str | None:
 
 
 def imported_modules(source: str) -> set[str]:
-    tree = ast.parse(source)
+    tree = parse(source)
     importers = set(_DYNAMIC_IMPORTERS)
     for node in ast.walk(tree):  # from importlib import import_module as load
         if isinstance(node, ast.ImportFrom) and node.module == "importlib":

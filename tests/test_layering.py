@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.python_source import parse
+
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("handlers", "domain", "repository", "queries", "views", "importer", "dormancy", "nik")
 FORBIDDEN = ("fastapi", "starlette", "kim_shared.http")
@@ -30,7 +32,7 @@ def core_modules() -> list[Path]:
 
 def http_imports(source: str) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse(source)):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]

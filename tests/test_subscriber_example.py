@@ -37,6 +37,7 @@ from kim_registry.regions.importer import import_regions
 from kim_shared.events.envelope import CONTENT_TYPE, CloudEvent
 from kim_shared.events.topics import REGISTRY_KIM_STATE
 from kim_shared.outbox.store import EventSource, envelope
+from tests.python_source import parse
 
 pytestmark = pytest.mark.integration
 
@@ -262,7 +263,7 @@ def test_the_example_needs_nothing_but_aiokafka_and_the_standard_library() -> No
     own = {p.stem for p in folder.glob("*.py")}
     imported: set[str] = set()
     for path in folder.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path.read_text())):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:

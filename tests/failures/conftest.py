@@ -89,6 +89,16 @@ async def platform(
         print(f"failure platform logs: {Path(work) / 'logs'}")
 
 
+@pytest.fixture(autouse=True)
+async def _whole_platform_after(platform: Platform) -> AsyncIterator[None]:
+    """Whatever a test killed and did not start again (it failed half-way) is restarted
+    after it, so one failure does not take the next tests' services down with it."""
+    yield
+    revived = await asyncio.to_thread(platform.fleet.revive)
+    if revived:
+        print(f"restarted after the test: {', '.join(revived)}")
+
+
 async def _seed(p: Platform, client: httpx.AsyncClient) -> None:
     """Ponorogo's regions in every service; an aktif KIM assisting a seller; KIM to rename."""
     registry = await p.pool("registry")

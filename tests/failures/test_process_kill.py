@@ -70,16 +70,21 @@ async def kill_mid_stream(
     service: str,
     progress: Callable[[], Awaitable[int]],
     total: int,
+    *,
+    feed: Callable[[int], Awaitable[None]] | None = None,
     before_kill: Callable[[], Awaitable[None]] | None = None,
     after_restart: Callable[[], Awaitable[None]] | None = None,
 ) -> list[int]:
     """SIGKILL ``service`` :data:`KILLS` times, each once ``progress`` has moved on by a
     fortieth of ``total`` since the last restart (so every kill lands while work is under way);
-    restart it each time. Returns the progress at each kill."""
+    restart it each time. ``feed(k)``, when given, starts phase ``k``'s share of the work (so
+    the stream cannot be finished before the last kill). Returns the progress at each kill."""
     at_kill: list[int] = []
     step = max(total // 40, 1)
-    for _ in range(KILLS):
+    for phase in range(KILLS):
         start = await progress()
+        if feed is not None:
+            await feed(phase)
         target = min(start + step, total - 1)
 
         async def moved(t: int = target) -> bool:
@@ -90,8 +95,8 @@ async def kill_mid_stream(
             await before_kill()
         await asyncio.to_thread(platform.fleet.kill, service)
         at_kill.append(await progress())
-        assert at_kill[-1] < total, f"{service} finished before it could be killed"
         await asyncio.to_thread(platform.fleet.restart, service)
+        assert at_kill[-1] < total, f"{service} finished before it could be killed"
         if after_restart is not None:
             await after_restart()
     return at_kill
@@ -140,11 +145,29 @@ async def test_a_consumer_killed_mid_stream_applies_each_event_once(platform: Pl
             twice = [s for s in report.stages if s.duplicated and not s.duplicates_allowed]
             assert not twice, str(report)
 
-        publishing = asyncio.create_task(publish_events(platform.bootstrap, "marketplace", events))
+        # the stream in KILLS + 1 shares, one released per kill phase and the last after the
+        # last restart: content cannot have screened everything before it is killed
+        share = -(-LISTINGS // (KILLS + 1))
+        shares = [events[i : i + share] for i in range(0, LISTINGS, share)]
+        publishing: list[asyncio.Task[None]] = []
+
+        async def feed(phase: int) -> None:
+            if publishing:
+                await publishing[-1]  # shares go out in order
+            release = publish_events(platform.bootstrap, "marketplace", shares[phase])
+            publishing.append(asyncio.create_task(release))
+
         at_kill = await kill_mid_stream(
-            platform, "content", screened, LISTINGS, scrape, no_duplicate_effect_so_far
+            platform,
+            "content",
+            screened,
+            LISTINGS,
+            feed=feed,
+            before_kill=scrape,
+            after_restart=no_duplicate_effect_so_far,
         )
-        await publishing
+        await asyncio.gather(*publishing)
+        await publish_events(platform.bootstrap, "marketplace", shares[KILLS])
 
         async def all_screened() -> bool:
             return await screened() >= LISTINGS

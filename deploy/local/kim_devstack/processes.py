@@ -147,6 +147,14 @@ class Fleet:
         self._spawn(ident).wait_ready(timeout=timeout)
         return time.monotonic() - started
 
+    def revive(self, instance: int = 1, *, timeout: float = 120) -> list[str]:
+        """Restart every ``instance`` that is down (a test stopped or killed it and did not get
+        to start it again); returns the ones restarted, e.g. ``["content#1"]``."""
+        down = [i for i, p in self.processes.items() if i.instance == instance and not p.alive()]
+        for ident in down:
+            self.restart(ident.service, ident.instance, timeout=timeout)
+        return [str(i) for i in down]
+
     def pids(self) -> dict[str, int]:
         return {str(i): p.pid for i, p in self.processes.items() if p.alive()}
 
