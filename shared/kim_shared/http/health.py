@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from kim_shared.http.in_cluster import not_here, relayed
 from kim_shared.http.outbox_stats import read_outbox_snapshot
 
 DEFAULT_TIMEOUT_S = 2.0
@@ -127,17 +128,22 @@ def health_router(checks: HealthChecks | Mapping[str, Check]) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz")
-    async def readyz() -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         ok, results = await registry.run()
         registry.report_readiness(ok)
+        body: dict[str, Any] = {"status": "ok" if ok else "fail"}
+        if not relayed(request):  # what failed, and where, is for the cluster only
+            body["checks"] = results
         return JSONResponse(
-            {"status": "ok" if ok else "fail", "checks": results},
+            body,
             status_code=200 if ok else 503,
             headers={"Cache-Control": "no-store"},
         )
 
     @router.get("/status")
-    async def status() -> JSONResponse:
+    async def status(request: Request) -> Response:
+        if relayed(request):
+            return not_here(request)
         all_ok, results = await registry.run(readiness_only=False)
         ready = all(r["ok"] for name, r in results.items() if registry.is_readiness(name))
         return JSONResponse(

@@ -48,6 +48,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kim_shared.http.in_cluster import not_here, relayed
 from kim_shared.http.outbox_stats import OutboxSnapshot, read_outbox_snapshot
 
 if TYPE_CHECKING:
@@ -223,11 +224,13 @@ class ServiceMetrics:
 
 
 def metrics_router(metrics: ServiceMetrics, path: str = "/metrics") -> APIRouter:
-    """``GET /metrics`` (hidden from the OpenAPI document)."""
+    """``GET /metrics`` (hidden from the OpenAPI document; 404 through the Ingress)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get(path)
     async def scrape(request: Request) -> Response:
+        if relayed(request):
+            return not_here(request)
         await metrics.refresh()
         body, content_type = metrics.render(request.headers.get("accept"))
         return Response(body, media_type=content_type)
