@@ -48,6 +48,8 @@ RESOLVED = "kim.mentoring.request.resolved.v1"
 ATTENDED = "kim.mentoring.training.attended.v1"
 #: A Tuesday, a working day (sessions and trainings are held on working days only).
 WORKING_DAY = date(2027, 2, 9)
+TRAINING_DAY = date(2026, 11, 10)
+"""A past working day: attendance is recorded from the training's day on."""
 
 
 @pytest.fixture
@@ -221,8 +223,8 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
                 "level": "dasar",
                 "kabupaten_code": PONOROGO,
                 "venue": "Aula Diskominfo Ponorogo",
-                "starts_on": WORKING_DAY.isoformat(),
-                "ends_on": WORKING_DAY.isoformat(),
+                "starts_on": TRAINING_DAY.isoformat(),
+                "ends_on": TRAINING_DAY.isoformat(),
                 "capacity": 20,
                 "audience": "KIM baru",
             },
@@ -243,7 +245,7 @@ async def test_help_and_training_reach_the_registrys_evaluation_once(
     attended = _ok(
         await mentoring_http.post(
             f"/trainings/{training['id']}/attendance",
-            json={"day": WORKING_DAY.isoformat(), "registration_ids": [registration["id"]]},
+            json={"day": TRAINING_DAY.isoformat(), "registration_ids": [registration["id"]]},
             headers=staff,
         )
     )

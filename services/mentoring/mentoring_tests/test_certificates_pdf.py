@@ -25,6 +25,7 @@ from .trainings_support import (
     outbox_payloads,
     register,
     schedule,
+    service_day,
     slug,
 )
 
@@ -34,7 +35,7 @@ NAME = "Siti Rahmawati Handayani"
 
 
 async def _completed(
-    http: httpx.AsyncClient, auth: Auth, registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     await registry.kim(TUGUREJO, {"siti": "sekretaris", "budi": "anggota"})
     # Thursday to Monday: Friday 5 February 2027 is a holiday, so the days are 4 and 8 February.
@@ -45,6 +46,11 @@ async def _completed(
     siti = (await register(http, auth, tid, "siti", NAME)).json()
     budi = (await register(http, auth, tid, "budi", "Budi Santoso")).json()
     url = f"/trainings/{tid}/attendance"
+    service_day(monkeypatch, start)
+    second = {"day": end.isoformat(), "registration_ids": [siti["id"]]}
+    r = await http.post(url, json=second, headers=operator(auth))
+    assert r.status_code == 422, r.text  # the second day has not come yet
+    assert slug(r) == "day-not-yet"
     first = {"day": start.isoformat(), "registration_ids": [siti["id"], budi["id"]]}
     r = await http.post(url, json=first, headers=operator(auth))
     assert r.status_code == 200, r.text
@@ -53,7 +59,7 @@ async def _completed(
     r = await http.post(url, json=holiday, headers=operator(auth))
     assert r.status_code == 422, r.text
     assert slug(r) == "not-a-day"
-    second = {"day": end.isoformat(), "registration_ids": [siti["id"]]}
+    service_day(monkeypatch, end)
     for _ in range(2):  # recorded twice: completed and certified once
         r = await http.post(url, json=second, headers=operator(auth))
         assert r.status_code == 200, r.text
@@ -64,9 +70,13 @@ async def _completed(
 
 
 async def test_completion_issues_a_verifiable_certificate(
-    http: httpx.AsyncClient, auth: Auth, registry: Registry, runtime: Runtime
+    http: httpx.AsyncClient,
+    auth: Auth,
+    registry: Registry,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    training, done = await _completed(http, auth, registry)
+    training, done = await _completed(http, auth, registry, monkeypatch)
     code = done["certificate_code"]
     assert len(code) >= 22
 
@@ -89,9 +99,9 @@ async def test_completion_issues_a_verifiable_certificate(
 
 
 async def test_pdf_holds_the_url_and_its_qr_decodes_to_it(
-    http: httpx.AsyncClient, auth: Auth, registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    training, done = await _completed(http, auth, registry)
+    training, done = await _completed(http, auth, registry, monkeypatch)
     code = done["certificate_code"]
     r = await http.get(f"/certificates/{code}.pdf")
     assert r.status_code == 200
@@ -113,9 +123,9 @@ async def test_pdf_holds_the_url_and_its_qr_decodes_to_it(
 
 
 async def test_forged_codes_are_not_found(
-    http: httpx.AsyncClient, auth: Auth, registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, done = await _completed(http, auth, registry)
+    _, done = await _completed(http, auth, registry, monkeypatch)
     code: str = done["certificate_code"]
     forged = code[:-1] + ("A" if code[-1] != "A" else "B")
     for path in (f"/certificates/{forged}", f"/certificates/{forged}.pdf", "/certificates/x"):

@@ -21,6 +21,7 @@ from .trainings_support import (
     operator,
     register,
     schedule,
+    service_day,
 )
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ async def _items(http, headers, url: str, **params: Any) -> list[dict[str, Any]]
 
 
 async def test_own_and_kim_registrations(
-    http: httpx.AsyncClient, auth: Auth, registry: Registry
+    http: httpx.AsyncClient, auth: Auth, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kim = await registry.kim(TUGUREJO, {"ketua-a": "ketua", "m1": "anggota", "m2": "anggota"})
     other = await registry.kim(MADIUN_DESA, {"ketua-m": "ketua"})
@@ -51,6 +52,7 @@ async def test_own_and_kim_registrations(
     m1_second = await _registered(http, auth, second["id"], "m1")
     ketua_second = await _registered(http, auth, second["id"], "ketua-a")
     for day in (STARTS_ON, ENDS_ON):
+        service_day(monkeypatch, day)
         r = await http.post(
             f"/trainings/{first['id']}/attendance",
             json={"day": day.isoformat(), "registration_ids": [m1_first]},

@@ -4,10 +4,11 @@ service fixtures and the registry stand-in come from the kit, see ``conftest.py`
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import httpx
+import pytest
 
 from kim_devstack.standins import (
     MADIUN,
@@ -18,6 +19,8 @@ from kim_devstack.standins import (
     count,
     outbox_payloads,
 )
+from kim_mentoring.trainings import api as trainings_api
+from kim_shared.clock import WIB
 
 __all__ = ["MADIUN", "MADIUN_DESA", "PONOROGO", "TUGUREJO", "Registry", "count", "outbox_payloads"]
 
@@ -77,3 +80,10 @@ async def register(
 def slug(r: httpx.Response) -> str:
     problem: dict[str, Any] = r.json()
     return str(problem["type"]).rsplit("/", 1)[-1]
+
+
+def service_day(monkeypatch: pytest.MonkeyPatch, day: date) -> None:
+    """The trainings API's clock at 15:00 WIB on ``day`` (attendance is recorded from the day
+    itself on, so a test of a training in 2027 moves the clock there)."""
+    moment = datetime.combine(day, time(15), WIB)
+    monkeypatch.setattr(trainings_api, "_now", lambda: moment)

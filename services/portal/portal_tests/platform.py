@@ -159,7 +159,8 @@ async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> tuple[str
 
 
 async def scheduled_training(mentoring: httpx.AsyncClient, runtime: Runtime) -> str:
-    """Tuesday and Wednesday 9-10 February 2027: working days."""
+    """Tuesday and Wednesday 10-11 November 2026: working days, and past, so that attendance
+    can be recorded (the service refuses it for a day that has not come)."""
     op = bearer(runtime.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
     training = ok(
         await mentoring.post(
@@ -170,8 +171,8 @@ async def scheduled_training(mentoring: httpx.AsyncClient, runtime: Runtime) -> 
                 "level": "dasar",
                 "kabupaten_code": PONOROGO,
                 "venue": "Aula Diskominfo Ponorogo",
-                "starts_on": "2027-02-09",
-                "ends_on": "2027-02-10",
+                "starts_on": "2026-11-10",
+                "ends_on": "2026-11-11",
                 "capacity": 20,
                 "waitlist": True,
                 "audience": "KIM baru",

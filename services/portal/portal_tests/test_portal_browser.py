@@ -516,7 +516,7 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
     await expect(participant).to_contain_text("Terkonfirmasi")
     await expect(page.get_by_label("Hari pelatihan").locator("option")).to_have_count(2)
     await checks.page(page, "kehadiran-pelatihan")
-    for day, shown in (("2027-02-09", "9 Februari 2027"), ("2027-02-10", "10 Februari 2027")):
+    for day, shown in (("2026-11-10", "10 November 2026"), ("2026-11-11", "11 November 2026")):
         await page.get_by_label("Hari pelatihan").select_option(day)
         await page.get_by_label("Rahayu Lestari").check()
         await page.get_by_role("button", name="Simpan kehadiran").click()
@@ -533,7 +533,7 @@ async def test_sellers_orders_help_requests_evaluation_and_a_genuine_certificate
         await mentoring_http.get(f"/kim/{platform.kim_id}/registrations", headers=op_mentoring)
     )
     mine = next(r for r in listed["items"] if r["participant_name"] == "Rahayu Lestari")
-    assert mine["days_attended"] == ["2027-02-09", "2027-02-10"]
+    assert mine["days_attended"] == ["2026-11-10", "2026-11-11"]
     assert mine["certificate_code"] == certificate
     await sign_out(page)
 

@@ -466,6 +466,14 @@ class Journey:
             day += timedelta(days=1)
         return datetime.combine(day, datetime.min.time(), WIB).replace(hour=10)
 
+    @staticmethod
+    def _working_day_before(day: date) -> date:
+        """The last weekday before ``day`` (the service refuses holidays)."""
+        day -= timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+        return day
+
     async def the_request_is_resolved(self) -> None:
         expert = self.p.token("pendamping", sub=str(self.request["expert_subject"]))
         start = self._working_slot(datetime.now(WIB).date())
@@ -492,7 +500,9 @@ class Journey:
         )
 
     async def officers_get_certificates(self) -> None:
-        first = self._working_slot(datetime.now(WIB).date())
+        # the training took place on the last working day up to today: attendance is
+        # recorded from a training day on, never ahead of it
+        first = self._working_day_before(datetime.now(WIB).date() + timedelta(days=1))
         training: dict[str, Any] | None = None
         for _ in range(30):
             r = await self.p.mentoring.post(
@@ -503,8 +513,8 @@ class Journey:
                     "level": "dasar",
                     "kabupaten_code": PONOROGO,
                     "venue": "Aula Diskominfo Ponorogo",
-                    "starts_on": first.date().isoformat(),
-                    "ends_on": first.date().isoformat(),
+                    "starts_on": first.isoformat(),
+                    "ends_on": first.isoformat(),
                     "capacity": 10,
                     "waitlist": True,
                     "audience": "KIM baru",
@@ -515,7 +525,7 @@ class Journey:
             if r.status_code != 422:
                 training = ok(r, 201)
                 break
-            first = self._working_slot(first.date())
+            first = self._working_day_before(first)
         if training is None:
             raise JourneyFailed("tidak ada hari kerja untuk diklat dalam 30 percobaan")
         training_id = self.p.note("training_id", training["id"])
@@ -534,7 +544,7 @@ class Journey:
         done = ok(
             await self.p.mentoring.post(
                 f"/trainings/{training_id}/attendance",
-                json={"day": first.date().isoformat(), "registration_ids": registrations},
+                json={"day": first.isoformat(), "registration_ids": registrations},
                 headers=self.op,
             )
         )

@@ -176,6 +176,8 @@ async def cancel(
 async def attendance(
     training_id: UUID, body: RecordAttendance, principal: Operator, pool: Pool, source: Source
 ) -> list[RegistrationView]:
+    """``day`` must be a working day of the training (422 ``not-a-day``) that has come, in
+    WIB (422 ``day-not-yet``): no certificate for a day that has not taken place."""
     async with pool.acquire() as conn, conn.transaction():
         regs = await handlers.record_attendance(
             conn,

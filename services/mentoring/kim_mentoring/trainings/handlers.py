@@ -270,6 +270,13 @@ async def record_attendance(
         raise Invalid(
             "The day is not a working day of the training.", field="body.day", slug="not-a-day"
         )
+    if day > clock.today(now):  # no certificate for a training day that has not happened
+        raise Invalid(
+            f"Attendance for {day.isoformat()} can be recorded from that day on "
+            f"(today is {clock.today(now).isoformat()}).",
+            field="body.day",
+            slug="day-not-yet",
+        )
     regs: list[RegistrationRow] = []
     for n, rid in enumerate(registration_ids):
         reg = await repo.registration(conn, rid)
