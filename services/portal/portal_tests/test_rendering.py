@@ -79,10 +79,29 @@ def test_a_problem_answer_keeps_its_message_and_fields() -> None:
         headers={"content-type": "application/problem+json"},
     )
     problem = problem_from(answer, "registry")
-    assert problem.message == "Invalid request: body.nik: NIK must have 16 digits."
+    # in Indonesian; the fields below it say what (the English summary of them is left out)
+    assert problem.message == "Isian belum benar. Periksa kolom yang disebutkan."
     assert [(i.field, i.message) for i in problem.issues] == [("nik", "NIK must have 16 digits")]
     bare = problem_from(httpx.Response(502, text="<html>bad gateway</html>"), "content")
     assert (bare.status, bare.message) == (502, "Bad Gateway")
+
+
+def test_a_known_problem_type_is_said_in_indonesian_with_the_services_words_after() -> None:
+    detail = "Not enough stock of 'Sambel Pecel' for 12 (4 left)."
+    answer = httpx.Response(
+        409,
+        json={
+            "type": "https://kim.example/problems/out-of-stock",
+            "title": "Conflict",
+            "status": 409,
+            "detail": detail,
+        },
+    )
+    problem = problem_from(answer, "marketplace")
+    assert problem.message == f"Stok produk tidak mencukupi. Keterangan layanan: {detail}"
+    other = {"type": "https://agency.example/problems/x", "title": "Teapot", "status": 418}
+    foreign = problem_from(httpx.Response(418, json=other | {"detail": "Short and stout."}), "x")
+    assert foreign.message == "Short and stout."  # a type the portal does not know: as said
 
 
 def test_a_nik_is_shown_masked() -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from kim_portal.clients.problem_texts import indonesian, slug_of
+
 JSON = Any
 
 
@@ -30,14 +32,24 @@ class ApiProblem(Exception):
     detail: str | None = None
     issues: list[FieldIssue] = field(default_factory=list)
     service: str = ""
+    slug: str | None = None
+    """The KIM problem type's last segment (``validation-error``), if it has one."""
 
     def __str__(self) -> str:
         return f"{self.service}: {self.status} {self.title}: {self.detail or ''}"
 
     @property
     def message(self) -> str:
-        """What went wrong, in the service's own words (never a stack trace)."""
-        return self.detail or self.title
+        """What went wrong, never a stack trace: the portal's Indonesian sentence for the
+        problem type, then the service's own words (they name the holiday, the missing
+        pengurus, the product); when field issues are listed with it, only the sentence."""
+        said = self.detail or self.title
+        known = indonesian(self.slug)
+        if known is None:
+            return said
+        if self.issues:
+            return known
+        return f"{known} Keterangan layanan: {said}"
 
 
 class ServiceUnavailable(ApiProblem):
@@ -68,6 +80,7 @@ def problem_from(response: httpx.Response, service: str) -> ApiProblem:
             detail=str(body["detail"]) if body.get("detail") else None,
             issues=_issues(body),
             service=service,
+            slug=slug_of(body.get("type")),
         )
     return ApiProblem(status=response.status_code, title=response.reason_phrase, service=service)
 
