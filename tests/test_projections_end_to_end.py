@@ -21,7 +21,6 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from kim_devstack.stack import create_database, with_database
 from kim_devstack.testing import eventually, serving, start_groups_at_the_end
 from kim_devstack.tokens import bearer
 from kim_registry.regions.importer import import_regions
+from kim_shared import clock
 from kim_shared.cli import main
 from kim_shared.events.topics import REGISTRY_KIM_STATE, REGISTRY_REGION
 from kim_shared.projections import PROJECTIONS
@@ -54,7 +54,7 @@ WAIT_S = 900.0  # generous: no timing assertion, only a bound on a hang
 
 SERVICES = ("content", "marketplace", "mentoring")
 TUGUREJO = "35.02.01.2001"  # desa in Kecamatan Slahung, Kabupaten Ponorogo
-TODAY = date.today()
+TODAY = clock.today()  # WIB, as the services count days
 
 
 @dataclass

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from kim_registry.regions.importer import ImportResult
+from kim_shared import clock
 from kim_shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 
 Auth = Callable[..., dict[str, str]]
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()  # WIB, as the service counts days
 SLAHUNG, NGRAYUN, BUNGKAL, SAMBIT = "35.02.01", "35.02.02", "35.02.03", "35.02.04"
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from kim_devstack.testing import eventually
 from kim_registry.regions.importer import ImportResult
+from kim_shared import clock
 from kim_shared.events.base import Event
 from kim_shared.events.types.activity import (
     ArticlePublished,
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 Auth = Callable[..., dict[str, str]]
 EVALUATED = "kim.registry.evaluation.published.v1"
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()  # the service's calendar: WIB (UTC+7), not the machine's UTC date
 STARTS, ENDS = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
 
 
@@ -361,12 +362,13 @@ async def test_a_running_period_closes_early_only_when_asked(
     assert refused.json()["type"].endswith("/period-not-ended")
     assert "close_early" in refused.json()["detail"]
 
+    closed_on = clock.today()  # taken now: the suite may cross midnight WIB since import
     done = await http.post(
         f"/evaluation-periods/{pid}/finalize", params={"close_early": "true"}, headers=operator
     )
     assert done.status_code == 200, done.text
     outcome = done.json()
-    assert outcome["period"]["ends_on"] == TODAY.isoformat()  # shortened to the closing day
+    assert outcome["period"]["ends_on"] == closed_on.isoformat()  # shortened to the closing day
     first = next(r for r in outcome["results"] if r["kim_id"] == setup["a"])
     assert first["metrics"]["article_published"] == 17  # today's five count as well
     row = await runtime.pool.fetchrow(
@@ -375,7 +377,7 @@ async def test_a_running_period_closes_early_only_when_asked(
         setup["a"],
     )
     assert row is not None
-    assert json.loads(row["payload"])["data"]["period_ends_on"] == TODAY.isoformat()
+    assert json.loads(row["payload"])["data"]["period_ends_on"] == closed_on.isoformat()
 
     future = await create_period(
         http,
