@@ -17,6 +17,7 @@ from kim_devstack.kafka import KafkaNode
 from kim_devstack.postgres import PostgresNode
 from kim_devstack.process import port_open
 from kim_devstack.processes import Fleet
+from kim_devstack.registry_api import form_aktif_kim
 from kim_devstack.testing import eventually, services_base_port
 from kim_registry.regions.importer import import_regions
 from kim_shared.events.topics import declared_topics
@@ -36,12 +37,6 @@ SERVICE_ENV = {
     "KIM_REGISTRY_OUTBOX_BATCH_SIZE": "50",
     **{f"KIM_{s.upper()}_OUTBOX_POLL_INTERVAL_S": "0.2" for s in (*PROJECTING, "registry")},
 }
-
-MEMBERS = (
-    ("ketua", "Sutrisno Wibowo", "3502011201850001"),
-    ("sekretaris", "Dewi Anggraini", "3502015203900002"),
-    ("bendahara", "Rahayu Lestari", "3502016501880003"),
-)
 
 
 def _fresh_kafka(node: KafkaNode) -> None:
@@ -123,33 +118,9 @@ async def _seed(p: Platform, client: httpx.AsyncClient) -> None:
         "Authorization": "Bearer "
         + p.fleet.token("operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
     }
-    kim = ok(
-        await client.post(
-            f"{registry_url}/kim",
-            json={"name": "KIM Tugu Media", "village_code": villages.pop(0)},
-            headers=p.operator,
-        )
-    )
-    p.aktif_kim = kim["id"]
-    for position, name, nik in MEMBERS:
-        ok(
-            await client.post(
-                f"{registry_url}/kim/{p.aktif_kim}/members",
-                json={
-                    "full_name": name,
-                    "nik": nik,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=p.operator,
-            )
-        )
-    ok(
-        await client.post(
-            f"{registry_url}/kim/{p.aktif_kim}/status", json={"to": "aktif"}, headers=p.operator
-        )
-    )
+    async with httpx.AsyncClient(base_url=registry_url, timeout=30) as registry_http:
+        kim_id = await form_aktif_kim(registry_http, p.operator, village_code=villages.pop(0))
+    p.aktif_kim = str(kim_id)
     for _ in range(RENAMED_KIM):
         created = ok(
             await client.post(

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from kim_devstack.registry_api import TUGUREJO, form_aktif_kim
 from kim_devstack.testing import Running, eventually, running_services
 from kim_devstack.tokens import bearer
 from kim_portal.main import create_app
@@ -25,13 +26,7 @@ from kim_shared.projections.kim import get_kim
 from kim_shared.service import Runtime
 
 PONOROGO = "35.02"
-TUGUREJO = "35.02.01.2001"
 WITHIN = 60.0
-OFFICERS = (
-    ("ketua", "Sutrisno Wibowo", "3502011201850001"),
-    ("sekretaris", "Dewi Anggraini", "3502015203900002"),
-    ("bendahara", "Rahayu Lestari", "3502016501880003"),
-)
 
 
 def free_port() -> int:
@@ -96,26 +91,6 @@ def _aktif_in(runtime: Runtime, kim_id: str) -> Callable[[], Awaitable[bool]]:
             return found is not None and found.state.status == "aktif"
 
     return check
-
-
-async def aktif_kim(registry: httpx.AsyncClient, op: dict[str, str], name: str) -> str:
-    kim = ok(await registry.post("/kim", json={"name": name, "village_code": TUGUREJO}, headers=op))
-    for position, full_name, nik in OFFICERS:
-        ok(
-            await registry.post(
-                f"/kim/{kim['id']}/members",
-                json={
-                    "full_name": full_name,
-                    "nik": nik,
-                    "position": position,
-                    "term_start": "2024-01-01",
-                    "user_subject": f"user-{position}",
-                },
-                headers=op,
-            )
-        )
-    ok(await registry.post(f"/kim/{kim['id']}/status", json={"to": "aktif"}, headers=op))
-    return str(kim["id"])
 
 
 async def live_product(market: httpx.AsyncClient, runtime: Runtime) -> tuple[str, str]:
@@ -191,7 +166,7 @@ async def world(pg_server: str, bootstrap: str, keys: Path) -> AsyncIterator[Wor
         op = bearer(registry.settings, "operator_kabupaten", region=PONOROGO, sub="op-ponorogo")
         # through the registry's API: the portal's tests import no service's package
         ok(await registry_http.post("/regions/imports", json={"scope": PONOROGO}, headers=op))
-        kim_id = await aktif_kim(registry_http, op, "KIM Tugu Media")
+        kim_id = str(await form_aktif_kim(registry_http, op))
         for name in ("content", "marketplace", "mentoring"):
             await eventually(
                 _aktif_in(services[name][1], kim_id), within=WITHIN, what=f"the KIM in {name}"

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
+from kim_devstack.registry_api import TUGUREJO
 from kim_devstack.testing import eventually
 from kim_devstack.tokens import bearer
 from portal_tests.browser import Checks
-from portal_tests.platform import PONOROGO, TUGUREJO, WITHIN, World, ok
+from portal_tests.platform import PONOROGO, WITHIN, World, ok
 
 pytestmark = pytest.mark.integration
 
