@@ -229,8 +229,12 @@ async def topic_events(bootstrap: str, topic: str) -> list[tuple[str, dict[str, 
     return out
 
 
-def _seen(events: Iterable[tuple[str, dict[str, Any]]], type_: str, op: str) -> list[Seen]:
-    return [Seen(key, str(ce["data"][op])) for key, ce in events if ce.get("type") == type_]
+def _seen(
+    events: Iterable[tuple[str, dict[str, Any]]], type_: str, op: str, among: set[str]
+) -> list[Seen]:
+    """The events of ``type_`` whose ``data[op]`` is one of ``among``, in topic order."""
+    seen = (Seen(key, str(ce["data"][op])) for key, ce in events if ce.get("type") == type_)
+    return [s for s in seen if s.op in among]
 
 
 async def kim_stages(p: Platform, load: Load) -> Report:
@@ -295,11 +299,9 @@ async def listing_stages(
         return [Seen(r["id"], r["id"]) for r in records]
 
     listing_events = await topic_events(p.bootstrap, MARKETPLACE_LISTING.name)
-    topics[MARKETPLACE_LISTING.name] = [
-        s
-        for s in _seen(listing_events, "kim.marketplace.listing.submitted.v1", "listing_id")
-        if s.op in mine
-    ]
+    topics[MARKETPLACE_LISTING.name] = _seen(
+        listing_events, "kim.marketplace.listing.submitted.v1", "listing_id", mine
+    )
     if "content" in through:
         stages["content.listing-moderation (screenings)"] = rows(
             await p.fetch(
@@ -319,11 +321,9 @@ async def listing_stages(
             )
         )
         decisions = await topic_events(p.bootstrap, CONTENT_MODERATION.name)
-        topics[CONTENT_MODERATION.name] = [
-            s
-            for s in _seen(decisions, "kim.content.moderation.decided.v1", "subject_id")
-            if s.op in mine
-        ]
+        topics[CONTENT_MODERATION.name] = _seen(
+            decisions, "kim.content.moderation.decided.v1", "subject_id", mine
+        )
     if "marketplace" in through:
         stages["marketplace.listing-decisions (listing published staged)"] = rows(
             await p.fetch(
