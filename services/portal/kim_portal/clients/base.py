@@ -39,6 +39,12 @@ class ApiProblem(Exception):
         return f"{self.service}: {self.status} {self.title}: {self.detail or ''}"
 
     @property
+    def for_the_form(self) -> bool:
+        """A refusal the person can act on where they are (a 4xx other than 401): shown on
+        the form. A 401 means signing in again, a 5xx the error page."""
+        return 400 <= self.status < 500 and self.status != 401
+
+    @property
     def message(self) -> str:
         """What went wrong, never a stack trace: the portal's Indonesian sentence for the
         problem type, then the service's own words (they name the holiday, the missing

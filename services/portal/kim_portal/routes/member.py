@@ -72,7 +72,7 @@ def _is_uuid(value: str) -> bool:
 
 
 def _problem_form(problem: ApiProblem) -> dict[str, Any]:
-    if problem.status >= 500 or problem.status == 401:
+    if not problem.for_the_form:
         raise problem
     return {"error": problem.message, "issues": problem.issues}
 

@@ -174,7 +174,7 @@ async def reassign(
     try:
         await apis.mentoring.assign(ident, expert, token)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return await _page(
             request,

@@ -120,7 +120,7 @@ async def decide(
     try:
         await apis.content.decide(ident, body, token, key)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return await _case_page(
             request,

@@ -57,7 +57,7 @@ def _scope(user: User, settings: Any) -> str:
 
 
 def _refused(problem: ApiProblem) -> dict[str, Any]:
-    if problem.status >= 500 or problem.status == 401:
+    if not problem.for_the_form:
         raise problem
     return {"error": problem.message, "issues": problem.issues}
 

@@ -135,7 +135,7 @@ async def report(
     try:
         await apis.content.report(found["id"], body, token)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         context["report_error"] = problem.message
         return render(request, "article.html", context, status_code=problem.status)

@@ -193,7 +193,7 @@ async def register_seller(
     try:
         created = await apis.marketplace.register_seller(body, token, key)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return await _register_page(
             request,
@@ -277,7 +277,7 @@ async def add_product(
         if created["status"] == "draft":
             await apis.marketplace.submit(created["id"], token)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return _form(
             request,
@@ -354,7 +354,7 @@ async def act_on_order(
     try:
         await apis.marketplace.order_action(order_ident, aksi, token)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return await _orders_page(
             request, apis, token, seller_ident, status_code=problem.status, error=problem.message

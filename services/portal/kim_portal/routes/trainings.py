@@ -117,7 +117,7 @@ async def record_attendance(
     try:
         await apis.mentoring.record_attendance(ident, day, chosen, token)
     except ApiProblem as problem:
-        if problem.status >= 500 or problem.status == 401:
+        if not problem.for_the_form:
             raise
         return await _page(
             request,
