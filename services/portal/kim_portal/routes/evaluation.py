@@ -16,19 +16,12 @@ from kim_portal.clients.base import ApiProblem
 from kim_portal.deps import Apis, Settings
 from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 from kim_shared.clock import WIB
 
 router = APIRouter(prefix="/operator/evaluasi", dependencies=[Depends(verify_csrf)])
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 def _kabupaten(user: User, settings: Any) -> str:
@@ -92,7 +85,7 @@ async def period(
     request: Request, apis: Apis, settings: Settings, user: Operator, token: Token, period_id: str
 ) -> Response:
     """The period, its aktif KIM to score, and the ranking once the period is finalized."""
-    ident = _uuid(period_id)
+    ident = uuid_or_404(period_id)
     found, groups = await asyncio.gather(
         apis.registry.period(ident, token),
         apis.registry.kim_directory(token, kabupaten=_kabupaten(user, settings), status="aktif"),
@@ -132,7 +125,7 @@ async def _sheet_page(
 async def sheet(
     request: Request, apis: Apis, user: Operator, token: Token, period_id: str, kim_id: str
 ) -> Response:
-    return await _sheet_page(request, apis, token, _uuid(period_id), _uuid(kim_id))
+    return await _sheet_page(request, apis, token, uuid_or_404(period_id), uuid_or_404(kim_id))
 
 
 @router.post("/{period_id}/kim/{kim_id}")
@@ -140,7 +133,7 @@ async def score(
     request: Request, apis: Apis, user: Operator, token: Token, period_id: str, kim_id: str
 ) -> Response:
     """Scores are the form's ``score.<criterion>`` fields (0-100), notes ``note.<criterion>``."""
-    period_ident, kim_ident = _uuid(period_id), _uuid(kim_id)
+    period_ident, kim_ident = uuid_or_404(period_id), uuid_or_404(kim_id)
     form = await request.form()
     scores: dict[str, float] = {}
     notes: dict[str, str] = {}
@@ -219,7 +212,9 @@ async def confirm_finalize(
 ) -> Response:
     """What finalizing does (every aktif KIM scored, missing jury scores as 0, results
     published), and whether it closes a running period early; the operator confirms."""
-    return await _confirm_page(request, apis, token, _uuid(period_id), _kabupaten(user, settings))
+    return await _confirm_page(
+        request, apis, token, uuid_or_404(period_id), _kabupaten(user, settings)
+    )
 
 
 @router.post("/{period_id}/final")
@@ -235,7 +230,7 @@ async def finalize(
 ) -> Response:
     """Finalize (the form's key is the Idempotency-Key: a repeated send finalizes once);
     the ranking shows on the period's page afterwards."""
-    ident = _uuid(period_id)
+    ident = uuid_or_404(period_id)
     try:
         await apis.registry.finalize(ident, token, close_early=close_early, key=key)
     except ApiProblem as problem:

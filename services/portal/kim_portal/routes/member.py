@@ -16,7 +16,7 @@ from kim_portal.highlight import pieces
 from kim_portal.places import VillageChoice, in_kabupaten, in_kecamatan, kecamatan_code
 from kim_portal.web.access import Member, Token
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 
@@ -54,13 +54,6 @@ REGISTRATION_STATUSES = {
     "completed": "Lulus",
 }
 MODES = {"online": "Daring", "kunjungan": "Kunjungan", "kantor": "Di kantor Diskominfo"}
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 def _is_uuid(value: str) -> bool:
@@ -232,7 +225,9 @@ async def _article_page(
 async def article(
     request: Request, apis: Apis, user: Member, token: Token, article_id: str
 ) -> Response:
-    return await _article_page(request, apis, await apis.content.article(_uuid(article_id), token))
+    return await _article_page(
+        request, apis, await apis.content.article(uuid_or_404(article_id), token)
+    )
 
 
 @router.post("/artikel/{article_id}")
@@ -249,7 +244,7 @@ async def revise_article(
     version: Annotated[int, Form()],
 ) -> Response:
     """A new revision (If-Match: the version the form was shown with), then submitted."""
-    found_id = _uuid(article_id)
+    found_id = uuid_or_404(article_id)
     try:
         revised = await apis.content.revise(
             found_id, _content(title, body, category, village_code), token, f'"{version}"'
@@ -349,7 +344,7 @@ async def register(
     status = 200
     try:
         context["registered"] = await apis.mentoring.register(
-            _uuid(training_id), {"participant_name": participant_name.strip()}, token, key
+            uuid_or_404(training_id), {"participant_name": participant_name.strip()}, token, key
         )
     except ApiProblem as problem:
         context |= _problem_form(problem)
@@ -366,7 +361,7 @@ async def my_kim(request: Request, apis: Apis, user: Member, token: Token) -> Re
     """The KIM's activity and evaluations (pengelola; a member sees the profile)."""
     groups = []
     for kim_id in user.kim_ids:
-        ident = _uuid(kim_id)
+        ident = uuid_or_404(kim_id)
         profile, evaluations = await asyncio.gather(
             apis.registry.kim(ident, token), apis.registry.kim_evaluations(ident, token)
         )

@@ -6,7 +6,6 @@ another expert (``/operator/permintaan``). Requests the system opened on a proac
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -17,7 +16,7 @@ from kim_portal.deps import Apis, Settings
 from kim_portal.routes.member import SKILLS
 from kim_portal.web.access import Member, Token, role_in
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 
@@ -46,13 +45,6 @@ Skill = Annotated[str, Query(max_length=30)]
 After = Annotated[str, Query(max_length=500, pattern=CURSOR)]
 
 
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
-
-
 def _filters(status: str, skill: str) -> dict[str, str]:
     """The filters the page offers; anything else is ignored (the list is unfiltered)."""
     chosen = {"status": status if status in STATUSES else ""}
@@ -65,7 +57,7 @@ async def _kim_names(apis: Apis, token: str, user: User, kabupaten: str | None) 
         found = await apis.registry.kim_directory(token, kabupaten=kabupaten)
         return {k["id"]: k["name"] for k in found["items"]}
     profiles = await asyncio.gather(
-        *(apis.registry.kim(_uuid(k), token) for k in user.kim_ids), return_exceptions=True
+        *(apis.registry.kim(uuid_or_404(k), token) for k in user.kim_ids), return_exceptions=True
     )
     return {p["id"]: p["name"] for p in profiles if isinstance(p, dict)}
 
@@ -170,7 +162,7 @@ async def reassign(
     expert: Annotated[str, Form(min_length=1, max_length=255)],
 ) -> Response:
     """Give the request to the expert chosen (mentoring checks the operator's region)."""
-    ident = _uuid(request_id)
+    ident = uuid_or_404(request_id)
     try:
         await apis.mentoring.assign(ident, expert, token)
     except ApiProblem as problem:

@@ -16,7 +16,7 @@ from kim_portal.deps import Apis, Settings
 from kim_portal.routes.public import REPORT_REASONS
 from kim_portal.web.access import Moderation, Token
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import NotFound, uuid_or_404
 from kim_portal.web.templating import render
 
 router = APIRouter(prefix="/moderasi", dependencies=[Depends(verify_csrf)])
@@ -30,13 +30,6 @@ DECISIONS = {
     "grant": "Kabulkan banding",
     "deny": "Tolak banding",
 }
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 @router.get("")
@@ -80,14 +73,14 @@ async def _case_page(
 async def case(
     request: Request, apis: Apis, user: Moderation, token: Token, case_id: str
 ) -> Response:
-    return await _case_page(request, apis, token, _uuid(case_id))
+    return await _case_page(request, apis, token, uuid_or_404(case_id))
 
 
 @router.post("/{case_id}/klaim")
 async def claim(
     request: Request, apis: Apis, user: Moderation, token: Token, case_id: str
 ) -> Response:
-    ident = _uuid(case_id)
+    ident = uuid_or_404(case_id)
     try:
         await apis.content.claim(ident, token)
     except ApiProblem as problem:
@@ -111,7 +104,7 @@ async def decide(
     reason_code: Annotated[str, Form(max_length=40)] = "",
     feedback: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    ident = _uuid(case_id)
+    ident = uuid_or_404(case_id)
     body = {
         "decision": decision,
         "reason_code": reason_code or None,

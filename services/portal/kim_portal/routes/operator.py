@@ -17,7 +17,7 @@ from kim_portal.deps import Apis, Settings
 from kim_portal.places import in_kabupaten, kecamatan_code
 from kim_portal.web.access import Operator, Token
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 
@@ -43,13 +43,6 @@ POSITIONS = {
     "bendahara": "Bendahara",
     "anggota": "Anggota",
 }
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 def _scope(user: User, settings: Any) -> str:
@@ -170,7 +163,7 @@ async def _kim_page(
 
 @router.get("/kim/{kim_id}")
 async def kim(request: Request, apis: Apis, user: Operator, token: Token, kim_id: str) -> Response:
-    return await _kim_page(request, apis, token, _uuid(kim_id))
+    return await _kim_page(request, apis, token, uuid_or_404(kim_id))
 
 
 @router.post("/kim/{kim_id}/status")
@@ -184,7 +177,7 @@ async def change_status(
     reason_code: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    ident = _uuid(kim_id)
+    ident = uuid_or_404(kim_id)
     body = {"to": to, "reason_code": reason_code or None, "reason": reason.strip() or None}
     try:
         await apis.registry.change_status(ident, body, token)
@@ -208,7 +201,7 @@ async def add_member(
     key: Annotated[str, Form(min_length=8, max_length=64)],
     user_subject: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    ident = _uuid(kim_id)
+    ident = uuid_or_404(kim_id)
     body = {
         "full_name": full_name.strip(),
         "nik": nik.strip(),

@@ -17,7 +17,7 @@ from kim_portal.deps import Apis, Settings
 from kim_portal.places import in_kabupaten
 from kim_portal.web.access import SignedIn, Token
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import NotFound, uuid_or_404
 from kim_portal.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -48,13 +48,6 @@ CATEGORIES = {
     "jasa": "Jasa",
     "lainnya": "Lainnya",
 }
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 async def _kabupaten_page(request: Request, apis: Apis, code: str) -> Response:
@@ -112,7 +105,7 @@ async def directory(
 
 @router.get("/berita/{article_id}")
 async def article(request: Request, apis: Apis, article_id: str) -> Response:
-    found = await apis.content.public_article(_uuid(article_id))
+    found = await apis.content.public_article(uuid_or_404(article_id))
     return render(request, "article.html", {"article": found, "reasons": REPORT_REASONS})
 
 
@@ -126,7 +119,7 @@ async def report(
     reason_code: Annotated[str, Form()],
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    found = await apis.content.public_article(_uuid(article_id))
+    found = await apis.content.public_article(uuid_or_404(article_id))
     context: dict[str, Any] = {"article": found, "reasons": REPORT_REASONS}
     if reason_code not in REPORT_REASONS:
         context["report_error"] = "Pilih alasan laporan."
@@ -182,7 +175,7 @@ async def villages(
 
 @router.get("/produk/{product_id}")
 async def product(request: Request, apis: Apis, product_id: str) -> Response:
-    found = await apis.marketplace.product(_uuid(product_id))
+    found = await apis.marketplace.product(uuid_or_404(product_id))
     context = {"product": found, "categories": CATEGORIES, "inquiry_key": str(uuid.uuid4())}
     return render(request, "product.html", context)
 
@@ -198,7 +191,7 @@ async def whatsapp(
 ) -> Response:
     """The WhatsApp hand-off: the marketplace counts the inquiry and answers the wa.me link
     with its template message; the browser goes there."""
-    answer = await apis.marketplace.whatsapp(_uuid(product_id), key, token)
+    answer = await apis.marketplace.whatsapp(uuid_or_404(product_id), key, token)
     link = answer.get("whatsapp_url") or f"/produk/{product_id}"
     return RedirectResponse(link, status_code=303)
 

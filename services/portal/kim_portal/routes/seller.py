@@ -18,7 +18,7 @@ from kim_portal.places import in_kabupaten, kecamatan_code
 from kim_portal.routes.public import CATEGORIES
 from kim_portal.web.access import Seller, Token, role_in
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 
@@ -31,13 +31,6 @@ STATUS_LABELS = {
     "live": "Tayang",
     "rejected": "Ditolak",
 }
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 BUSINESS_CATEGORIES = {
@@ -96,7 +89,7 @@ async def sellers(
     """The sellers the user owns or whose KIM assists them, each with its products and
     orders one click away."""
     if penjual:  # the address of the earlier version of this page
-        return RedirectResponse(f"/usaha/{_uuid(penjual)}", status_code=303)
+        return RedirectResponse(f"/usaha/{uuid_or_404(penjual)}", status_code=303)
     listed = await apis.marketplace.sellers(token, cursor=setelah or None)
     return render(
         request,
@@ -272,7 +265,7 @@ async def add_product(
     }
     try:
         created = await apis.marketplace.add_product(
-            _uuid(values["seller_id"]), body, token, draft_key
+            uuid_or_404(values["seller_id"]), body, token, draft_key
         )
         if created["status"] == "draft":
             await apis.marketplace.submit(created["id"], token)
@@ -286,14 +279,14 @@ async def add_product(
             error=problem.message,
             issues=problem.issues,
         )
-    return RedirectResponse(f"/usaha/{_uuid(values['seller_id'])}", status_code=303)
+    return RedirectResponse(f"/usaha/{uuid_or_404(values['seller_id'])}", status_code=303)
 
 
 @router.get("/{seller_id}")
 async def products(
     request: Request, apis: Apis, user: Seller, token: Token, seller_id: str
 ) -> Response:
-    ident = _uuid(seller_id)
+    ident = uuid_or_404(seller_id)
     seller, listed = await asyncio.gather(
         apis.marketplace.seller(ident, token), apis.marketplace.products_of(ident, token)
     )
@@ -332,7 +325,7 @@ async def _orders_page(
 async def orders(
     request: Request, apis: Apis, user: Seller, token: Token, seller_id: str
 ) -> Response:
-    return await _orders_page(request, apis, token, _uuid(seller_id))
+    return await _orders_page(request, apis, token, uuid_or_404(seller_id))
 
 
 @router.post("/{seller_id}/pesanan/{order_id}")
@@ -346,7 +339,7 @@ async def act_on_order(
     aksi: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Confirm, make ready or ship, complete or cancel one of the seller's orders."""
-    seller_ident, order_ident = _uuid(seller_id), _uuid(order_id)
+    seller_ident, order_ident = uuid_or_404(seller_id), uuid_or_404(order_id)
     if aksi not in ACTIONS:
         return await _orders_page(
             request, apis, token, seller_ident, status_code=422, error="Langkah tidak dikenal."

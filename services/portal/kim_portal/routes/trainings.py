@@ -5,7 +5,6 @@ afterwards who completed it and their certificate codes (mentoring completes and
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from kim_portal.deps import Apis, Settings
 from kim_portal.routes.member import REGISTRATION_STATUSES, SKILLS
 from kim_portal.web.access import Token, role_in
 from kim_portal.web.csrf import verify_csrf
-from kim_portal.web.errors import NotFound
+from kim_portal.web.errors import uuid_or_404
 from kim_portal.web.session import User
 from kim_portal.web.templating import render
 
@@ -25,13 +24,6 @@ router = APIRouter(prefix="/operator/pelatihan", dependencies=[Depends(verify_cs
 
 # mentoring lets the operators of a training's kabupaten record attendance; nobody else
 KabupatenOperator = Annotated[User, Depends(role_in(frozenset({"operator_kabupaten"})))]
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 def _scope(user: User, settings: Any) -> str:
@@ -87,7 +79,7 @@ async def _page(
 async def training(
     request: Request, apis: Apis, user: KabupatenOperator, token: Token, training_id: str
 ) -> Response:
-    return await _page(request, apis, token, _uuid(training_id))
+    return await _page(request, apis, token, uuid_or_404(training_id))
 
 
 @router.post("/{training_id}/kehadiran")
@@ -102,7 +94,7 @@ async def record_attendance(
 ) -> Response:
     """Who attended on ``day`` (checked boxes); mentoring refuses a day that is not one of
     the training's working days and anyone who is not a confirmed participant."""
-    ident = _uuid(training_id)
+    ident = uuid_or_404(training_id)
     chosen = [h for h in hadir or [] if h]
     if not chosen:
         return await _page(

@@ -4,6 +4,7 @@ its message in plain words, never a stack trace."""
 from __future__ import annotations
 
 import logging
+import uuid
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -61,6 +62,14 @@ class SignInFailed(PortalError):
 class NotFound(PortalError):
     status = 404
     message = "Halaman yang Anda cari tidak ada."
+
+
+def uuid_or_404(value: str) -> str:
+    """A path's id in canonical form; anything that is not a UUID names no page."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise NotFound() from exc
 
 
 def heading(status: int) -> str:
